@@ -8,8 +8,16 @@
 package relations
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
 	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // Bag is one relation databag: string keys to string values, as Juju stores them.
@@ -155,4 +163,253 @@ func (r Readiness) String() string {
 		return "ready"
 	}
 	return "unknown"
+}
+
+// RemoteUnit is one remote unit's databag together with the relation it was
+// read from.
+type RemoteUnit struct {
+	// RelationID is the Juju relation id the unit was seen on.
+	RelationID string
+	// Name is the unit name, e.g. "rabbitmq-server/0".
+	Name string
+	// Data is the unit's databag; it may be nil.
+	Data Bag
+}
+
+// Units returns every remote unit of the endpoint: relations in the order
+// the endpoint holds them, units of each relation in UnitNames order.
+func (e Endpoint) Units() []RemoteUnit {
+	var units []RemoteUnit
+	for _, r := range e {
+		for _, n := range r.UnitNames() {
+			units = append(units, RemoteUnit{RelationID: r.ID, Name: n, Data: r.Units[n]})
+		}
+	}
+	return units
+}
+
+// First returns the first non-empty value of key among all remote units of
+// all relations of the endpoint (relations in order, then Relation.First
+// order), and whether one was found.
+func (e Endpoint) First(key string) (string, bool) {
+	for _, r := range e {
+		if v, ok := r.First(key); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// IsTrue reads a remote boolean the way the Python charms write them:
+// "True" (Python str(True)), "true" (JSON) or "yes", in any letter case and
+// with surrounding blanks ignored. Anything else, including "", is false.
+func IsTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "yes":
+		return true
+	}
+	return false
+}
+
+// ValidHost reports whether s is an IP address (IPv6 optionally in brackets,
+// no zone) or a DNS host name: labels of letters, digits, '-' and '_', each
+// 1–63 characters, 253 characters at most, an optional final dot. A host that
+// passes can be put into a URL or an OVSDB connection string as it is (after
+// BracketHost), so remote garbage cannot change the meaning of what we render.
+func ValidHost(s string) bool {
+	if s == "" {
+		return false
+	}
+	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		inner := s[1 : len(s)-1]
+		return strings.Contains(inner, ":") && net.ParseIP(inner) != nil
+	}
+	if net.ParseIP(s) != nil {
+		return true
+	}
+	name := strings.TrimSuffix(s, ".")
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	allDigits := true
+	for _, label := range strings.Split(name, ".") {
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			switch {
+			case c >= '0' && c <= '9':
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '-', c == '_':
+				allDigits = false
+			default:
+				return false
+			}
+		}
+	}
+	// "10.0.0" or "300.1.1.1" look like broken addresses, not names.
+	return !allDigits
+}
+
+// BracketHost returns host as it must appear in a URL or a host:port pair:
+// an IPv6 address in brackets, anything else unchanged. A host already in
+// brackets is returned as it is.
+func BracketHost(host string) string {
+	if strings.HasPrefix(host, "[") {
+		return host
+	}
+	if strings.Contains(host, ":") {
+		return "[" + host + "]"
+	}
+	return host
+}
+
+// UnbracketHost removes the brackets BracketHost adds, if any.
+func UnbracketHost(host string) string {
+	if len(host) >= 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		return host[1 : len(host)-1]
+	}
+	return host
+}
+
+// JoinHostPort is net.JoinHostPort that also accepts a host already in brackets.
+func JoinHostPort(host, port string) string {
+	return net.JoinHostPort(UnbracketHost(host), port)
+}
+
+// ParsePort reads a TCP port number: decimal digits only, 1–65535.
+func ParsePort(s string) (int, bool) {
+	if s == "" || len(s) > 5 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, false
+	}
+	return n, true
+}
+
+// DecodeBase64PEM decodes certificate or key material that a provider
+// published as base64 of PEM text (the form keystone, rabbitmq-server and
+// mysql use). Raw PEM text is accepted as it is. Whitespace and line breaks
+// inside the base64 are ignored, and missing padding is tolerated. The result
+// must contain at least one PEM block.
+//
+// Errors never quote the value, which may be a private key.
+func DecodeBase64PEM(s string) ([]byte, error) {
+	trimmed := strings.TrimSpace(s)
+	if trimmed == "" {
+		return nil, errors.New("empty value")
+	}
+	var out []byte
+	if strings.HasPrefix(trimmed, "-----BEGIN ") {
+		out = []byte(strings.TrimLeft(s, " \t\r\n"))
+	} else {
+		compact := strings.Map(func(r rune) rune {
+			switch r {
+			case ' ', '\t', '\r', '\n':
+				return -1
+			}
+			return r
+		}, trimmed)
+		var err error
+		out, err = base64.StdEncoding.DecodeString(compact)
+		if err != nil {
+			out, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(compact, "="))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("not base64 (%d characters)", len(compact))
+		}
+	}
+	if block, _ := pem.Decode(out); block == nil {
+		return nil, fmt.Errorf("no PEM block in %d decoded bytes", len(out))
+	}
+	return out, nil
+}
+
+// PercentEncode escapes every byte of s except the RFC 3986 unreserved
+// characters (A–Z a–z 0–9 - . _ ~) as %XX. The result is safe as the user
+// or password part of a URL that Python's urllib.parse.unquote (oslo.messaging)
+// or SQLAlchemy's URL parser reads back, and it holds no '$', so oslo.config
+// does not try to interpolate it.
+func PercentEncode(s string) string {
+	return percentEncode(s, "")
+}
+
+// PercentEncodePath is PercentEncode that also leaves '/' alone, for file
+// paths carried in a URL query.
+func PercentEncodePath(s string) string {
+	return percentEncode(s, "/")
+}
+
+func percentEncode(s, keep string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || strings.IndexByte(keep, c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// PythonJSONString encodes s exactly as Python's json.dumps(s) does (the
+// default ensure_ascii=True): reactive to_publish values compare byte for
+// byte with what the Python charm published. Unlike encoding/json, '<', '>'
+// and '&' stay literal and every non-ASCII character becomes \uXXXX
+// (a surrogate pair above U+FFFF). Invalid UTF-8 becomes \ufffd.
+func PythonJSONString(s string) string {
+	const hex = "0123456789abcdef"
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	u4 := func(r rune) {
+		b.WriteString(`\u`)
+		b.WriteByte(hex[r>>12&15])
+		b.WriteByte(hex[r>>8&15])
+		b.WriteByte(hex[r>>4&15])
+		b.WriteByte(hex[r&15])
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r >= ' ' && r <= '~':
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r -= 0x10000
+			u4(0xD800 | (r>>10)&0x3FF)
+			u4(0xDC00 | r&0x3FF)
+		default:
+			u4(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

@@ -1,0 +1,174 @@
+// Package reconcile runs one reconcile pass per hook: gather the inputs from
+// Juju and the machine, compute the plan (octavia.Planner.Plan, pure), apply
+// it idempotently, and report one workload status. Actions enter through the
+// same gather and effects.
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"charm-octavia/internal/juju"
+	"charm-octavia/internal/octavia"
+	"charm-octavia/internal/system/apt"
+	"charm-octavia/internal/system/service"
+)
+
+// System is everything a pass does to the machine, so that tests can run a
+// pass against a fake machine. SystemHost implements it for real.
+type System interface {
+	CPUs() int
+	Series() string
+	InterfaceAddress(name string) string
+	MissingPackages(ctx context.Context, names []string) ([]string, error)
+	PackageVersion(ctx context.Context, name string) (string, error)
+	WriteSource(o apt.Origin) error
+	UpdatePackages(ctx context.Context) error
+	InstallPackages(ctx context.Context, names []string) error
+	EnsureMember(ctx context.Context, user, group string) (bool, error)
+	EnsureDir(d octavia.Dir) (bool, error)
+	WriteFile(f octavia.File) (bool, error)
+	EnableApacheModule(ctx context.Context, name string) (bool, error)
+	EnableApacheSite(ctx context.Context, name string) (bool, error)
+	ServiceExists(name string) bool
+	Services() service.Services
+	Run(ctx context.Context, name string, args ...string) error
+}
+
+// Unit is one unit of the charm during one hook or action.
+type Unit struct {
+	Env     juju.Env
+	Tools   *juju.Tools
+	System  System
+	Planner *octavia.Planner
+	// Root prefixes the machine paths read directly (tests use a temp dir).
+	Root string
+	// Log receives the charm's log lines; Juju puts a hook's stdout in the
+	// unit log at DEBUG, so logging costs no hook-tool call.
+	Log io.Writer
+	// Now and Rand default to the clock and crypto/rand.
+	Now  func() time.Time
+	Rand io.Reader
+}
+
+// Logf writes one line to the unit log.
+func (u *Unit) Logf(format string, a ...any) {
+	if u.Log != nil {
+		fmt.Fprintf(u.Log, format+"\n", a...)
+	}
+}
+
+func (u *Unit) now() time.Time {
+	if u.Now != nil {
+		return u.Now()
+	}
+	return time.Now()
+}
+
+// Run is the entry point of every hook and action.
+func (u *Unit) Run(ctx context.Context) error {
+	ev := u.Env.Event()
+	if ev.Kind == juju.ActionEvent {
+		return u.runAction(ctx, ev.Name)
+	}
+	return u.Reconcile(ctx)
+}
+
+// Reconcile runs one pass: gather, plan, apply, status, and save what was learnt.
+func (u *Unit) Reconcile(ctx context.Context) error {
+	path := SnapshotPath(u.Env.CharmDir)
+	s, ok, err := loadSnapshot(path)
+	if err != nil {
+		return err
+	}
+	ev := u.Env.Event()
+	full := !ok || fullRefreshEvents[ev.Name]
+	if err := u.refresh(ctx, s, full); err != nil {
+		return fmt.Errorf("read model: %w", err)
+	}
+	// dpkg is asked only when packages can have changed, so that
+	// update-status on a converged unit starts no process.
+	if full || ev.Name == "config-changed" || ev.Name == "start" || !s.Converged {
+		if err := u.readPackages(ctx, s); err != nil {
+			return err
+		}
+	}
+
+	in, err := u.inputs(ctx, s)
+	if err != nil {
+		return err
+	}
+	pl := u.Planner.Plan(in)
+	faults, err := u.apply(ctx, s, pl)
+	if err != nil {
+		// Keep what was learnt (e.g. installed packages); Juju retries the hook.
+		_ = s.save(path)
+		return err
+	}
+	reasons := append(append([]octavia.Reason{}, pl.Reasons...), faults...)
+	st := octavia.StatusOf(reasons)
+	if err := u.status(ctx, s, juju.Status{Code: st.Code, Message: st.Message}); err != nil {
+		return err
+	}
+	s.Converged = len(faults) == 0 && pl.Configure && (pl.SchemaReady || pl.Migrate)
+	return s.save(path)
+}
+
+// inputs turns the snapshot and machine facts into the planner's inputs.
+func (u *Unit) inputs(ctx context.Context, s *Snapshot) (octavia.Inputs, error) {
+	cfg := octavia.DefaultConfig()
+	if len(s.Config) > 0 {
+		if err := json.Unmarshal(s.Config, &cfg); err != nil {
+			return octavia.Inputs{}, fmt.Errorf("decode config: %w", err)
+		}
+	}
+	shared, err := u.shared(ctx, s)
+	if err != nil {
+		return octavia.Inputs{}, err
+	}
+	host := u.hostFacts()
+	host.Addresses = s.Addresses
+	return octavia.Inputs{
+		Unit:           u.Env.UnitName,
+		Leader:         s.Leader,
+		Config:         cfg,
+		Relations:      s.Relations,
+		LeaderSettings: s.LeaderSettings,
+		Shared:         shared,
+		Host:           host,
+		Packages:       s.Packages,
+		Now:            u.now(),
+	}, nil
+}
+
+// status sets the workload status when it differs from the last one set.
+func (u *Unit) status(ctx context.Context, s *Snapshot, st juju.Status) error {
+	if s.Status == st {
+		return nil
+	}
+	if err := u.Tools.StatusSet(ctx, false, st); err != nil {
+		return err
+	}
+	s.Status = st
+	return nil
+}
+
+// pendingActions are declared in actions.yaml and arrive with later work.
+var pendingActions = map[string]string{
+	"configure-resources": "the management network (Neutron resources, health-manager ports)",
+	"pause":               "pause/resume support",
+	"resume":              "pause/resume support",
+	"restart-services":    "rolling restarts",
+	"openstack-upgrade":   "upgrade support",
+	"package-upgrade":     "upgrade support",
+}
+
+func (u *Unit) runAction(ctx context.Context, name string) error {
+	if what, ok := pendingActions[name]; ok {
+		return u.Tools.ActionFail(ctx, fmt.Sprintf("%s is not implemented in this revision of the charm yet; it arrives with %s", name, what))
+	}
+	return u.Tools.ActionFail(ctx, "unknown action "+name)
+}
