@@ -13,7 +13,6 @@ import (
 	"charm-octavia/internal/juju"
 	"charm-octavia/internal/octavia"
 	"charm-octavia/internal/reconcile"
-	"charm-octavia/internal/system"
 )
 
 func main() {

@@ -26,12 +26,9 @@ func (k EventKind) String() string {
 
 // Event is the hook or action being run.
 type Event struct {
-	Kind EventKind
-	Name string
+	Kind EventKind // hook or action
+	Name string    // "config-changed", "pause"
 }
-
-// relationHookKinds are the suffixes of relation hooks ("<ep>-relation-<kind>").
-var relationHookKinds = []string{"created", "joined", "changed", "departed", "broken"}
 
 // RelationEndpoint splits a relation hook name "<endpoint>-relation-<kind>"
 // into its endpoint and kind ("created", "joined", "changed", "departed" or
@@ -45,10 +42,9 @@ func (e Event) RelationEndpoint() (endpoint, kind string, ok bool) {
 		return "", "", false
 	}
 	endpoint, kind = e.Name[:i], e.Name[i+len("-relation-"):]
-	for _, k := range relationHookKinds {
-		if kind == k {
-			return endpoint, kind, true
-		}
+	switch kind {
+	case "created", "joined", "changed", "departed", "broken":
+		return endpoint, kind, true
 	}
 	return "", "", false
 }

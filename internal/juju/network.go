@@ -4,23 +4,23 @@ import "context"
 
 // Network is network-get's answer for one binding.
 type Network struct {
-	BindAddresses    []BindAddress `json:"bind-addresses,omitempty"`
-	EgressSubnets    []string      `json:"egress-subnets,omitempty"`
-	IngressAddresses []string      `json:"ingress-addresses,omitempty"`
+	BindAddresses    []BindAddress `json:"bind-addresses,omitempty"`    // interfaces to listen on
+	EgressSubnets    []string      `json:"egress-subnets,omitempty"`    // CIDRs traffic leaves from
+	IngressAddresses []string      `json:"ingress-addresses,omitempty"` // addresses to advertise
 }
 
 // BindAddress is one interface of a binding's space.
 type BindAddress struct {
-	MACAddress    string          `json:"mac-address"`
-	InterfaceName string          `json:"interface-name"`
-	Addresses     []InterfaceAddr `json:"addresses"`
+	MACAddress    string          `json:"mac-address"`    // e.g. "00:16:3e:12:34:56"
+	InterfaceName string          `json:"interface-name"` // e.g. "eth0"
+	Addresses     []InterfaceAddr `json:"addresses"`      // the interface's addresses in the space
 }
 
 // InterfaceAddr is one address of an interface.
 type InterfaceAddr struct {
-	Hostname string `json:"hostname"`
-	Value    string `json:"value"`
-	CIDR     string `json:"cidr"`
+	Hostname string `json:"hostname"` // set when Juju resolved the address from a name
+	Value    string `json:"value"`    // the IP address
+	CIDR     string `json:"cidr"`     // its subnet
 }
 
 // PrimaryAddress is the address to listen on: the first bind address, else

@@ -31,9 +31,9 @@ type SecretGetOptions struct {
 // SecretInfo is a secret's metadata, as its owner sees it.
 type SecretInfo struct {
 	ID          string // "secret:..."
-	Label       string
+	Label       string // the owner's label
 	Owner       string // "application" or "unit"
-	Description string
+	Description string // free text for operators
 	Revision    int    // the latest revision
 	Rotation    string // rotation policy, e.g. "monthly"; empty for none
 	Expiry      string // RFC 3339 expiry time of the latest revision; empty for none

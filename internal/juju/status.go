@@ -5,8 +5,8 @@ import "context"
 // Status is a workload status: Code is "active", "blocked", "waiting" or
 // "maintenance" (status-get may also report "unknown" or "error").
 type Status struct {
-	Code    string `json:"code"`
-	Message string `json:"message,omitempty"`
+	Code    string `json:"code"`              // active, blocked, waiting, maintenance
+	Message string `json:"message,omitempty"` // shown next to the code in juju status
 }
 
 // statusDetails is status-get's JSON with --include-data.

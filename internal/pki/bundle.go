@@ -25,6 +25,11 @@ type Bundle struct {
 	// ControllerCACert is the CA certificate amphorae use to validate
 	// controllers ([controller_worker] client_ca), possibly with its chain.
 	ControllerCACert []byte
+	// ControllerCAKey is the controller CA's private key, encrypted with
+	// IssuingCAPassphrase, for renewing ControllerCert later. Only generated
+	// bundles have it; Octavia never reads it and the charm keeps it in a
+	// Juju secret, never on disk.
+	ControllerCAKey []byte
 	// ControllerCert is the controller's client certificate, signed by the
 	// controller CA; certificate only.
 	ControllerCert []byte

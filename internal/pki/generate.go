@@ -62,6 +62,13 @@ func Generate(rand io.Reader, now time.Time) (Bundle, error) {
 	if err != nil {
 		return Bundle{}, fmt.Errorf("generate issuing CA: %w", err)
 	}
+	// The controller CA key is kept (encrypted with the same passphrase) so
+	// that the controller certificate can be renewed under the same CA,
+	// which amphorae trust, without failing every amphora over.
+	encryptedControllerCAKey, err := EncryptKey(controllerCAKey, passphrase, rand)
+	if err != nil {
+		return Bundle{}, fmt.Errorf("generate controller CA: %w", err)
+	}
 	controllerKeyDER, err := x509.MarshalPKCS8PrivateKey(controllerKey)
 	if err != nil {
 		return Bundle{}, fmt.Errorf("generate controller certificate: %w", err)
@@ -71,6 +78,7 @@ func Generate(rand io.Reader, now time.Time) (Bundle, error) {
 		IssuingCAKey:        encryptedKey,
 		IssuingCAPassphrase: passphrase,
 		ControllerCACert:    encodeCertificate(controllerCA),
+		ControllerCAKey:     encryptedControllerCAKey,
 		ControllerCert:      encodeCertificate(controllerCert),
 		ControllerKey:       pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: controllerKeyDER}),
 	}, nil

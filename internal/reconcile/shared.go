@@ -24,6 +24,7 @@ const (
 	keyIssuingKey        = "issuing-ca-key"
 	keyIssuingPassphrase = "issuing-ca-key-passphrase"
 	keyControllerCACert  = "controller-ca-cert"
+	keyControllerCAKey   = "controller-ca-key"
 	keyControllerCert    = "controller-cert"
 	keyControllerKey     = "controller-key"
 )
@@ -81,6 +82,7 @@ func sharedFrom(cp, ctl map[string]string) (*octavia.Shared, bool) {
 			IssuingCAKey:        []byte(cp[keyIssuingKey]),
 			IssuingCAPassphrase: cp[keyIssuingPassphrase],
 			ControllerCACert:    []byte(ctl[keyControllerCACert]),
+			ControllerCAKey:     []byte(ctl[keyControllerCAKey]),
 			ControllerCert:      []byte(ctl[keyControllerCert]),
 			ControllerKey:       []byte(ctl[keyControllerKey]),
 		},
@@ -128,6 +130,7 @@ func (u *Unit) generateShared(ctx context.Context, s *Snapshot) (*octavia.Shared
 	}
 	ctl := map[string]string{
 		keyControllerCACert: string(bundle.ControllerCACert),
+		keyControllerCAKey:  string(bundle.ControllerCAKey),
 		keyControllerCert:   string(bundle.ControllerCert),
 		keyControllerKey:    string(bundle.ControllerKey),
 	}

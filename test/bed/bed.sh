@@ -187,6 +187,7 @@ rabbit_start() {
     # await_startup fails at once while the node is not registered yet: loop.
     wait_for 120 "RabbitMQ" rabbitmqctl -q await_startup --timeout 10 \
         || die "RabbitMQ did not start (see /var/log/rabbitmq/)"
+    epmd_loopback_only || die "epmd still listens on $(listeners 4369) (not started by rabbitmq? stop it and re-run)"
 }
 
 rabbit_stop() {

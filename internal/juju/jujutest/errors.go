@@ -12,6 +12,7 @@ type toolFailure struct {
 	msg  string
 }
 
+// Error returns the message, which the tool prints after "ERROR ".
 func (f *toolFailure) Error() string { return f.msg }
 
 // usagef is a bad invocation (exit status 2).

@@ -1,6 +1,7 @@
 package jujutest
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,11 +32,10 @@ type parsedFlags struct {
 	values map[string]string
 }
 
-func (p parsedFlags) has(name string) bool     { _, ok := p.values[name]; return ok }
-func (p parsedFlags) str(name string) string   { return p.values[name] }
-func (p parsedFlags) bool(name string) bool    { return p.values[name] == "true" }
-func (p parsedFlags) int(name string) int      { n, _ := strconv.Atoi(p.values[name]); return n }
-func (p parsedFlags) set(name, v string)       { p.values[name] = v }
+func (p parsedFlags) has(name string) bool   { _, ok := p.values[name]; return ok }
+func (p parsedFlags) str(name string) string { return p.values[name] }
+func (p parsedFlags) bool(name string) bool  { return p.values[name] == "true" }
+func (p parsedFlags) int(name string) int    { n, _ := strconv.Atoi(p.values[name]); return n }
 func (p parsedFlags) strOr(name, d string) string {
 	if v, ok := p.values[name]; ok {
 		return v
@@ -44,7 +44,7 @@ func (p parsedFlags) strOr(name, d string) string {
 }
 
 // errHelp is returned when -h or --help asks for usage.
-var errHelp = fmt.Errorf("help requested")
+var errHelp = errors.New("help requested")
 
 // parseFlags parses args the way Juju's gnuflag does for hook tools: flags
 // and positional arguments may be interspersed; "--" ends the flags; "-"

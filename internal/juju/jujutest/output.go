@@ -25,7 +25,7 @@ func outputFlags(formats ...string) []flagDef {
 }
 
 // defaultFormats are Juju's DefaultFormatters.
-var defaultFormats = []string{"smart", "yaml", "json"}
+func defaultFormats() []string { return []string{"smart", "yaml", "json"} }
 
 // format renders v as Juju's cmd.Output does: json is json.Marshal plus a
 // newline; smart prints strings, booleans (True/False), numbers and string
