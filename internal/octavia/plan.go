@@ -251,6 +251,7 @@ func (p *Planner) Plan(in Inputs) Plan {
 	pl.Dirs = []Dir{
 		{Path: "/etc/octavia", Owner: "root", Group: "octavia", Mode: 0o750},
 		{Path: CertDir, Owner: "root", Group: "octavia", Mode: 0o750},
+		{Path: "/var/lib/charm", Owner: "root", Group: "root", Mode: 0o755},
 		{Path: StateDir, Owner: "root", Group: "octavia", Mode: 0o750},
 	}
 	pl.ApacheModules = []string{"wsgi"}

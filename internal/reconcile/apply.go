@@ -213,15 +213,17 @@ func (u *Unit) runServices(ctx context.Context, want []string, restart, reload m
 	for _, name := range want {
 		var err error
 		switch {
+		case restart[name]:
+			// Restart whatever the running check says: a daemon it missed
+			// would otherwise keep its old configuration.
+			err = svcs.Restart(ctx, name)
+			if err == nil {
+				u.Logf("restarted %s", name)
+			}
 		case !running[name]:
 			err = svcs.Start(ctx, name)
 			if err == nil {
 				u.Logf("started %s", name)
-			}
-		case restart[name]:
-			err = svcs.Restart(ctx, name)
-			if err == nil {
-				u.Logf("restarted %s", name)
 			}
 		case reload[name]:
 			err = svcs.Reload(ctx, name)

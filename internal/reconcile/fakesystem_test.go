@@ -120,6 +120,7 @@ func (s fakeServices) Stop(_ context.Context, n string) error {
 	return nil
 }
 func (s fakeServices) Restart(_ context.Context, n string) error {
+	s.f.running[n] = true
 	s.f.op("restart %s", n)
 	return nil
 }

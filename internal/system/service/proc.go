@@ -103,8 +103,16 @@ func readPrefix(path string, buf []byte) []byte {
 // programName returns the program a command line (NUL-separated argv)
 // runs: the base name of argv[0], or of the script for an interpreter. It
 // returns nil for a kernel thread or a zombie, whose command line is empty.
+//
+// A daemon that rewrites its process title (oslo.service's setproctitle
+// gives "octavia-worker: master process [/usr/bin/octavia-worker ...]")
+// leaves one string with spaces in argv[0]: its program is the first word,
+// up to a colon.
 func programName(cmdline []byte) []byte {
 	arg0, rest, _ := bytes.Cut(cmdline, []byte{0})
+	if i := bytes.IndexAny(arg0, " :"); i > 0 {
+		arg0 = arg0[:i]
+	}
 	if len(arg0) == 0 {
 		return nil
 	}

@@ -54,7 +54,7 @@ func TestSysVRunningMatchers(t *testing.T) {
 	}
 	fakeProc(t, root, map[int]proc{
 		2:   {nil, "kthreadd", 'S'},
-		100: {[]string{"/usr/bin/python3", "/usr/bin/octavia-worker", "--config-file=/etc/octavia/octavia.conf"}, "octavia-worker", 'S'},
+		100: {[]string{"octavia-worker: master process [/usr/bin/octavia-worker --config-file=/etc/octavia/octavia.conf --log-file=/var/log/octavia/octavia-worker.log]"}, "octavia-worker", 'S'},
 		101: {[]string{"/usr/bin/python3.11", "-s", "/usr/bin/octavia-health-manager"}, "octavia-health-", 'R'},
 		102: {[]string{"/usr/sbin/apache2", "-k", "start"}, "apache2", 'S'},
 		103: {[]string{"/usr/sbin/haproxy", "-Ws", "-f", "/etc/haproxy/haproxy.cfg"}, "haproxy", 'Z'},
@@ -70,7 +70,7 @@ func TestSysVRunningMatchers(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{
-		"octavia-worker":         true,  // python3 script
+		"octavia-worker":         true,  // title rewritten by setproctitle
 		"octavia-health-manager": true,  // python3.11 with an option
 		"octavia-housekeeping":   true,  // zombie 106 ignored, sh script 107 counts
 		"apache2":                true,  // argv[0]

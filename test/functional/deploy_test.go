@@ -1,0 +1,180 @@
+//go:build functional
+
+package functional
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"charm-octavia/internal/juju/jujutest"
+)
+
+// build compiles the tools the scenarios need into one directory and packs
+// the charm; it brings the test bed up.
+func build(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("functional tests deploy packages and services: run as root")
+	}
+	dir := t.TempDir()
+	run(t, "make", "-C", repo, "charm")
+	run(t, "go", "build", "-o", filepath.Join(dir, "jujuc-emulator"), "../../cmd/jujuc-emulator")
+	run(t, "go", "build", "-o", filepath.Join(dir, "provider"), "../../test/bed/provider")
+	run(t, filepath.Join(repo, "test/bed/bed.sh"), "up")
+	return dir
+}
+
+// managedFiles are the files the charm renders; a converged hook must not
+// touch any of them.
+var managedFiles = []string{
+	"/etc/octavia/octavia.conf", "/etc/octavia/certs/issuing_ca.pem", "/etc/octavia/certs/issuing_ca_key.pem",
+	"/etc/octavia/certs/controller_ca.pem", "/etc/octavia/certs/controller_cert.pem",
+	"/etc/apache2/sites-available/octavia-api.conf", "/etc/haproxy/haproxy.cfg", "/etc/memcached.conf",
+}
+
+// daemons are the processes the charm runs, by program name.
+var daemons = []string{"apache2", "haproxy", "memcached", "octavia-worker", "octavia-health-manager", "octavia-housekeeping"}
+
+// fingerprint records file modification times and the PIDs of the daemons.
+func fingerprint(t *testing.T) map[string]string {
+	t.Helper()
+	fp := map[string]string{}
+	for _, f := range managedFiles {
+		st, err := os.Stat(f)
+		fatalIf(t, err, "stat %s", f)
+		fp[f] = st.ModTime().Format(time.RFC3339Nano) + " " + st.Mode().String()
+	}
+	for name, pids := range processes(t) {
+		fp["pid "+name] = pids
+	}
+	return fp
+}
+
+// processes maps each daemon to its sorted PIDs, from /proc.
+func processes(t *testing.T) map[string]string {
+	t.Helper()
+	found := map[string][]int{}
+	entries, err := os.ReadDir("/proc")
+	fatalIf(t, err, "read /proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(cmdline), "\x00")
+		// oslo.service rewrites titles: "octavia-worker: master process [...]".
+		args[0], _, _ = strings.Cut(args[0], ":")
+		args[0], _, _ = strings.Cut(args[0], " ")
+		for _, d := range daemons {
+			for _, a := range args[:min(2, len(args))] {
+				if filepath.Base(a) == d {
+					found[d] = append(found[d], pid)
+					break
+				}
+			}
+		}
+	}
+	out := map[string]string{}
+	for _, d := range daemons {
+		sort.Ints(found[d])
+		out[d] = fmt.Sprint(found[d])
+	}
+	return out
+}
+
+// TestDeployNoop deploys Octavia through the charm's hooks with noop
+// drivers, relates it to the real MariaDB, RabbitMQ and Keystone, creates a
+// load balancer that goes ACTIVE, then runs every hook again and checks that
+// nothing is written or restarted.
+func TestDeployNoop(t *testing.T) {
+	bin := build(t)
+	d := newDeployment(t, bin)
+	d.update(func(m *jujutest.Model) error { return m.SetConfig("noop-drivers", true) })
+
+	start := time.Now()
+	for _, h := range []string{"install", "leader-elected", "config-changed", "start"} {
+		d.mustHook(jujutest.HookEnv{Hook: h})
+	}
+	if st := d.status(); !strings.HasPrefix(st, "blocked 'shared-db' missing, 'amqp' missing, 'identity-service' missing") {
+		t.Fatalf("status before relations: %s", st)
+	}
+	d.relate("shared-db", "octavia-mysql-router", func(ours map[string]string) map[string]string {
+		return provider(t, bin, "shared-db", "--database", ours["database"], "--username", ours["username"],
+			"--hostname", ours["hostname"], "--unit", "octavia/0")
+	})
+	d.relate("amqp", "rabbitmq-server", func(ours map[string]string) map[string]string {
+		return provider(t, bin, "amqp", "--username", ours["username"], "--vhost", ours["vhost"])
+	})
+	d.relate("identity-service", "keystone", func(ours map[string]string) map[string]string {
+		return provider(t, bin, "identity-service", "--service", ours["service"], "--region", ours["region"],
+			"--public-url", ours["public_url"], "--internal-url", ours["internal_url"], "--admin-url", ours["admin_url"],
+			"--requested-roles", ours["requested_roles"])
+	})
+	if st := d.status(); st != "active Unit is ready" {
+		t.Fatalf("status after relations: %s", st)
+	}
+	t.Logf("deploy to active: %v", time.Since(start).Round(time.Second))
+	if v := d.model().ApplicationVersion(); v != "11.0.0" {
+		t.Errorf("application version %q", v)
+	}
+
+	// A load balancer through the API, with a Keystone token.
+	c := newClient(t)
+	var lb struct {
+		LB struct {
+			ID string `json:"id"`
+		} `json:"loadbalancer"`
+	}
+	c.do("POST", "/v2/lbaas/loadbalancers", map[string]any{"loadbalancer": map[string]any{
+		"name": "functional-lb", "vip_subnet_id": "8b9f7d6c-0d2c-4a8e-9c1b-3f0a1e2d4c5b",
+	}}, &lb)
+	c.waitLB(lb.LB.ID, "ACTIVE", 2*time.Minute)
+	t.Logf("load balancer %s ACTIVE", lb.LB.ID)
+
+	// Every hook again on the converged unit: no write, no restart.
+	before := fingerprint(t)
+	hooks := []jujutest.HookEnv{{Hook: "config-changed"}, {Hook: "update-status"}, {Hook: "upgrade-charm"},
+		{Hook: "config-changed"}, {Hook: "start"}, {Hook: "leader-settings-changed"}, {Hook: "update-status"}}
+	for _, r := range d.model().Relations {
+		for u := range r.RemoteUnits {
+			hooks = append(hooks, jujutest.HookEnv{Hook: r.Endpoint + "-relation-changed", RelationID: r.ID, RemoteUnit: u})
+		}
+	}
+	statusSets := d.model().History
+	_ = statusSets
+	for _, h := range hooks {
+		res := d.mustHook(h)
+		if h.Hook == "update-status" && res.Calls > 3 {
+			t.Errorf("update-status made %d hook-tool calls (budget 3)", res.Calls)
+		}
+		if h.Hook != "upgrade-charm" && res.Calls > 30 {
+			t.Errorf("%s made %d hook-tool calls (budget 30)", h.Hook, res.Calls)
+		}
+	}
+	after := fingerprint(t)
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("a converged hook changed %s: %s -> %s", k, v, after[k])
+		}
+	}
+	if st := d.status(); st != "active Unit is ready" {
+		t.Errorf("status after the converged hooks: %s", st)
+	}
+
+	c.do("DELETE", "/v2/lbaas/loadbalancers/"+lb.LB.ID+"?cascade=true", nil, nil)
+	c.waitLB(lb.LB.ID, "DELETED", 2*time.Minute)
+}
