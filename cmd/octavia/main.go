@@ -29,7 +29,7 @@ func main() {
 	if err := u.Run(ctx); err != nil {
 		// stderr reaches the unit log at WARNING; a non-zero exit makes Juju
 		// retry the hook and discard its relation, secret and state writes.
-		fmt.Fprintf(os.Stderr, "octavia %s: %v\n", env.Event().Name, err)
+		fmt.Fprintln(os.Stderr, u.Redact(fmt.Sprintf("octavia %s: %v", env.Event().Name, err)))
 		os.Exit(1)
 	}
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"charm-octavia/internal/juju"
 	"charm-octavia/internal/octavia"
 	"charm-octavia/internal/relations"
+	"charm-octavia/internal/system"
 	"charm-octavia/internal/system/apt"
 )
 
@@ -190,7 +192,14 @@ func (u *Unit) migrate(ctx context.Context, s *Snapshot, mark string) error {
 	}
 	mctx, cancel := context.WithTimeout(ctx, migrationTimeout)
 	defer cancel()
-	if err := u.System.Run(mctx, "octavia-db-manage", "--config-file", octavia.ConfPath, "upgrade", "head"); err != nil {
+	if out, err := u.System.Run(mctx, "octavia-db-manage", "--config-file", octavia.ConfPath, "upgrade", "head"); err != nil {
+		u.Logf("octavia-db-manage upgrade head: %v", err)
+		// octavia-db-manage logs its exception on stdout (oslo.log).
+		for _, text := range []string{string(out), system.Stderr(err)} {
+			if cause := toolCause(text); cause != "" {
+				return errors.New(cause)
+			}
+		}
 		return fmt.Errorf("octavia-db-manage upgrade head: %w", err)
 	}
 	if err := u.Tools.LeaderSet(ctx, map[string]string{octavia.LeaderSchema: mark}); err != nil {
@@ -292,6 +301,24 @@ func (u *Unit) openPorts(ctx context.Context, s *Snapshot, want []string) error 
 	}
 	s.Ports = append([]string(nil), want...)
 	return nil
+}
+
+// toolCause finds why an OpenStack tool failed in what it printed: the
+// message of oslo.log's "Unhandled error:" line, else the last line that is
+// not an empty log record.
+func toolCause(out string) string {
+	const unhandled = "Unhandled error: "
+	last := ""
+	for _, line := range strings.Split(out, "\n") {
+		if i := strings.Index(line, unhandled); i >= 0 {
+			return strings.TrimSpace(line[i+len(unhandled):])
+		}
+		line = strings.TrimSpace(strings.ReplaceAll(line, "\x1b[00m", ""))
+		if line != "" && !strings.HasSuffix(line, "octavia-db-manage") {
+			last = line
+		}
+	}
+	return last
 }
 
 func firstLine(s string) string {

@@ -102,9 +102,12 @@ func (f *fakeSystem) EnableApacheSite(_ context.Context, name string) (bool, err
 }
 func (f *fakeSystem) ServiceExists(name string) bool { return f.installed[name] }
 func (f *fakeSystem) Services() service.Services     { return fakeServices{f} }
-func (f *fakeSystem) Run(_ context.Context, name string, args ...string) error {
+func (f *fakeSystem) Run(_ context.Context, name string, args ...string) ([]byte, error) {
 	f.op("run %s %v", name, args)
-	return f.migrateErr
+	if f.migrateErr != nil {
+		return []byte("Traceback (most recent call last):\n" + f.migrateErr.Error() + "\n"), f.migrateErr
+	}
+	return nil, nil
 }
 
 type fakeServices struct{ f *fakeSystem }

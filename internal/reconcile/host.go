@@ -144,8 +144,7 @@ func (h *SystemHost) ServiceExists(name string) bool {
 // Services is the init system.
 func (h *SystemHost) Services() service.Services { return h.services }
 
-// Run runs a command (the schema migration).
-func (h *SystemHost) Run(ctx context.Context, name string, args ...string) error {
-	_, err := h.cmd.Run(ctx, name, args, nil, nil)
-	return err
+// Run runs a command (the schema migration) and returns its standard output.
+func (h *SystemHost) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return h.cmd.Run(ctx, name, args, nil, nil)
 }

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"strings"
 	"time"
 
 	"charm-octavia/internal/juju"
@@ -35,7 +37,7 @@ type System interface {
 	EnableApacheSite(ctx context.Context, name string) (bool, error)
 	ServiceExists(name string) bool
 	Services() service.Services
-	Run(ctx context.Context, name string, args ...string) error
+	Run(ctx context.Context, name string, args ...string) (stdout []byte, err error)
 }
 
 // Unit is one unit of the charm during one hook or action.
@@ -52,13 +54,50 @@ type Unit struct {
 	// Now and Rand default to the clock and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
+
+	// secrets are the secret values this pass knows (passwords from
+	// relations, the shared keys, passphrases); Redact removes them from
+	// anything logged or shown in a status.
+	secrets []string
 }
 
-// Logf writes one line to the unit log.
+// Logf writes one line to the unit log, with secret values redacted.
 func (u *Unit) Logf(format string, a ...any) {
 	if u.Log != nil {
-		fmt.Fprintf(u.Log, format+"\n", a...)
+		fmt.Fprintln(u.Log, u.Redact(fmt.Sprintf(format, a...)))
 	}
+}
+
+// Redact replaces every known secret value in s. Error text from other
+// programs (apt, octavia-db-manage, init scripts) is shown to operators; it
+// must not carry a password that a driver happened to print.
+func (u *Unit) Redact(s string) string {
+	for _, v := range u.secrets {
+		if len(v) >= 4 {
+			s = strings.ReplaceAll(s, v, "***")
+		}
+	}
+	return s
+}
+
+// knowSecrets records the secret values of this pass's inputs for Redact.
+func (u *Unit) knowSecrets(in octavia.Inputs) {
+	u.secrets = u.secrets[:0]
+	for _, ep := range in.Relations {
+		for _, r := range ep {
+			for _, bag := range r.Units {
+				for k, v := range bag {
+					if strings.Contains(k, "password") || strings.HasSuffix(k, "_key") || strings.HasSuffix(k, ".key") {
+						u.secrets = append(u.secrets, v, url.QueryEscape(v), url.PathEscape(v))
+					}
+				}
+			}
+		}
+	}
+	if sh := in.Shared; sh != nil {
+		u.secrets = append(u.secrets, sh.HeartbeatKey, sh.ServerCertsKeyPassphrase, sh.PKI.IssuingCAPassphrase)
+	}
+	u.secrets = append(u.secrets, in.Config.IssuingCAKeyPassphrase)
 }
 
 func (u *Unit) now() time.Time {
@@ -101,6 +140,7 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	u.knowSecrets(in)
 	pl := u.Planner.Plan(in)
 	faults, err := u.apply(ctx, s, pl)
 	if err != nil {
@@ -149,9 +189,14 @@ func (u *Unit) status(ctx context.Context, s *Snapshot, st juju.Status) error {
 	if s.Status == st {
 		return nil
 	}
+	st.Message = u.Redact(st.Message)
+	if s.Status == st {
+		return nil
+	}
 	if err := u.Tools.StatusSet(ctx, false, st); err != nil {
 		return err
 	}
+	u.Logf("status: %s: %s", st.Code, st.Message)
 	s.Status = st
 	return nil
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -254,11 +255,15 @@ func TestSecretsAreGeneratedOnceAndReuseUpstreamHeartbeatKey(t *testing.T) {
 func TestMigrationFailureWaitsAndRetries(t *testing.T) {
 	h := newHarness(t, "octavia/0")
 	sys := h.systems["octavia/0"]
-	sys.migrateErr = io.ErrUnexpectedEOF
+	// A driver error that echoes the connection URL must not leak the password.
+	sys.migrateErr = errors.New("(pymysql.err.OperationalError) mysql+pymysql://octavia:db-pw@10.0.0.50/octavia: connection refused")
 	h.deploy(true)
 	st := h.status("octavia/0")
 	if st.Code != "waiting" || !strings.HasPrefix(st.Message, "Database migration failed, will retry") {
 		t.Fatalf("status = %+v", st)
+	}
+	if strings.Contains(st.Message, "db-pw") || !strings.Contains(st.Message, "***") {
+		t.Errorf("status does not redact the database password: %q", st.Message)
 	}
 	if sys.running[octavia.SvcWorker] {
 		t.Error("the worker started before the schema was migrated")

@@ -5,10 +5,12 @@ package functional
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,19 +18,36 @@ import (
 )
 
 // build compiles the tools the scenarios need into one directory and packs
-// the charm; it brings the test bed up.
+// the charm, once per test binary; it brings the test bed up.
 func build(t *testing.T) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("functional tests deploy packages and services: run as root")
 	}
-	dir := t.TempDir()
-	run(t, "make", "-C", repo, "charm")
-	run(t, "go", "build", "-o", filepath.Join(dir, "jujuc-emulator"), "../../cmd/jujuc-emulator")
-	run(t, "go", "build", "-o", filepath.Join(dir, "provider"), "../../test/bed/provider")
+	dir, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
 	run(t, filepath.Join(repo, "test/bed/bed.sh"), "up")
 	return dir
 }
+
+var buildOnce = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "octavia-functional-")
+	if err != nil {
+		return "", err
+	}
+	for _, c := range [][]string{
+		{"make", "-C", repo, "charm"},
+		{"go", "build", "-o", filepath.Join(dir, "jujuc-emulator"), "../../cmd/jujuc-emulator"},
+		{"go", "build", "-o", filepath.Join(dir, "provider"), "../../test/bed/provider"},
+	} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("%s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+	return dir, nil
+})
 
 // managedFiles are the files the charm renders; a converged hook must not
 // touch any of them.
@@ -96,38 +115,64 @@ func processes(t *testing.T) map[string]string {
 	return out
 }
 
-// TestDeployNoop deploys Octavia through the charm's hooks with noop
-// drivers, relates it to the real MariaDB, RabbitMQ and Keystone, creates a
-// load balancer that goes ACTIVE, then runs every hook again and checks that
-// nothing is written or restarted.
-func TestDeployNoop(t *testing.T) {
-	bin := build(t)
-	d := newDeployment(t, bin)
-	d.update(func(m *jujutest.Model) error { return m.SetConfig("noop-drivers", true) })
+// deployNoop deploys octavia/0 with noop drivers and relates it to the
+// bed's MariaDB, RabbitMQ and Keystone; the unit must end active.
+func deployNoop(t *testing.T) *deployment {
+	t.Helper()
+	d := installNoop(t)
+	d.relateDatabase()
+	d.relateBroker()
+	d.relateKeystone()
+	if st := d.status(); st != "active Unit is ready" {
+		t.Fatalf("status after relations: %s", st)
+	}
+	return d
+}
 
-	start := time.Now()
+// installNoop runs the deployment hooks of a new unit with noop drivers.
+func installNoop(t *testing.T) *deployment {
+	t.Helper()
+	d := newDeployment(t, build(t))
+	d.update(func(m *jujutest.Model) error { return m.SetConfig("noop-drivers", true) })
 	for _, h := range []string{"install", "leader-elected", "config-changed", "start"} {
 		d.mustHook(jujutest.HookEnv{Hook: h})
 	}
 	if st := d.status(); !strings.HasPrefix(st, "blocked 'shared-db' missing, 'amqp' missing, 'identity-service' missing") {
 		t.Fatalf("status before relations: %s", st)
 	}
+	return d
+}
+
+// relateDatabase, relateBroker and relateKeystone relate the unit to the
+// bed, the provider side answering exactly as mysql-router, rabbitmq-server
+// and keystone do.
+func (d *deployment) relateDatabase() {
 	d.relate("shared-db", "octavia-mysql-router", func(ours map[string]string) map[string]string {
-		return provider(t, bin, "shared-db", "--database", ours["database"], "--username", ours["username"],
+		return provider(d.t, d.bin, "shared-db", "--database", ours["database"], "--username", ours["username"],
 			"--hostname", ours["hostname"], "--unit", "octavia/0")
 	})
+}
+
+func (d *deployment) relateBroker() {
 	d.relate("amqp", "rabbitmq-server", func(ours map[string]string) map[string]string {
-		return provider(t, bin, "amqp", "--username", ours["username"], "--vhost", ours["vhost"])
+		return provider(d.t, d.bin, "amqp", "--username", ours["username"], "--vhost", ours["vhost"])
 	})
+}
+
+func (d *deployment) relateKeystone() {
 	d.relate("identity-service", "keystone", func(ours map[string]string) map[string]string {
-		return provider(t, bin, "identity-service", "--service", ours["service"], "--region", ours["region"],
+		return provider(d.t, d.bin, "identity-service", "--service", ours["service"], "--region", ours["region"],
 			"--public-url", ours["public_url"], "--internal-url", ours["internal_url"], "--admin-url", ours["admin_url"],
 			"--requested-roles", ours["requested_roles"])
 	})
-	if st := d.status(); st != "active Unit is ready" {
-		t.Fatalf("status after relations: %s", st)
-	}
-	t.Logf("deploy to active: %v", time.Since(start).Round(time.Second))
+}
+
+// TestDeployNoop deploys Octavia through the charm's hooks with noop
+// drivers, relates it to the real MariaDB, RabbitMQ and Keystone, creates a
+// load balancer that goes ACTIVE, then runs every hook again and checks that
+// nothing is written or restarted.
+func TestDeployNoop(t *testing.T) {
+	d := deployNoop(t)
 	if v := d.model().ApplicationVersion(); v != "11.0.0" {
 		t.Errorf("application version %q", v)
 	}

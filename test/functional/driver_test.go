@@ -45,6 +45,7 @@ type deployment struct {
 	state    string
 	charmDir string
 	tools    string
+	bin      string // the built emulator and provider
 }
 
 // run executes a command and fails the test with its output on error.
@@ -73,7 +74,7 @@ func loopback() juju.Network {
 func newDeployment(t *testing.T, build string) *deployment {
 	t.Helper()
 	dir := t.TempDir()
-	d := &deployment{t: t, dir: dir, state: filepath.Join(dir, "model.json"), charmDir: filepath.Join(dir, "charm"), tools: filepath.Join(dir, "tools")}
+	d := &deployment{t: t, bin: build, dir: dir, state: filepath.Join(dir, "model.json"), charmDir: filepath.Join(dir, "charm"), tools: filepath.Join(dir, "tools")}
 	unzip(t, filepath.Join(repo, "octavia.charm"), d.charmDir)
 	if err := os.MkdirAll(d.tools, 0o755); err != nil {
 		t.Fatal(err)
