@@ -99,8 +99,6 @@ type Plan struct {
 	Origin apt.Origin
 	// Packages must be installed.
 	Packages []string
-	// Groups are user-in-group memberships to ensure.
-	Groups []Membership
 	// Configure is true when the unit has everything it needs to render its
 	// files; when false, the files and services are left as they are (the
 	// last good state) and only packages and relation data are handled.
@@ -129,9 +127,6 @@ type Plan struct {
 	// Reasons the unit is not active, most important first.
 	Reasons []Reason
 }
-
-// Membership puts a user in a group.
-type Membership struct{ User, Group string }
 
 // Dir is a directory with its owner and mode.
 type Dir struct {
@@ -165,7 +160,6 @@ func (p *Planner) Plan(in Inputs) Plan {
 	c := in.Config
 	var pl Plan
 	pl.Packages = PackageNames()
-	pl.Groups = []Membership{{User: "systemd-network", Group: "octavia"}}
 	pl.Disable = []string{SvcPackagedAPI}
 	pl.Ports = []string{strconv.Itoa(APIPort) + "/tcp"}
 
@@ -187,7 +181,6 @@ func (p *Planner) Plan(in Inputs) Plan {
 		pl.Reasons = append(pl.Reasons, configReason(problems))
 		// Packages and the source need a valid origin; keep both as they are.
 		pl.Packages = nil
-		pl.Groups = nil
 		return pl
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,12 +29,6 @@ func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octav
 	if len(pl.Packages) > 0 {
 		if err := u.applyPackages(ctx, s, pl); err != nil {
 			return nil, err
-		}
-	}
-	for _, m := range pl.Groups {
-		if _, err := u.System.EnsureMember(ctx, m.User, m.Group); err != nil {
-			// The octavia group appears with the packages; try again later.
-			u.Logf("group membership %s in %s: %v", m.User, m.Group, err)
 		}
 	}
 	if err := u.disablePackagedAPI(ctx, s, pl); err != nil {
@@ -289,18 +284,30 @@ func (u *Unit) publish(ctx context.Context, s *Snapshot, want map[string]relatio
 // openPorts opens the plan's ports and closes those it no longer wants.
 func (u *Unit) openPorts(ctx context.Context, s *Snapshot, want []string) error {
 	for _, p := range want {
-		if slices.Contains(s.Ports, p) {
-			continue
+		if !slices.Contains(s.Ports, p) {
+			n, proto := splitPort(p)
+			if err := u.Tools.OpenPort(ctx, n, proto); err != nil {
+				return err
+			}
 		}
-		port, proto, _ := strings.Cut(p, "/")
-		var n int
-		fmt.Sscan(port, &n)
-		if err := u.Tools.OpenPort(ctx, n, proto); err != nil {
-			return err
+	}
+	for _, p := range s.Ports {
+		if !slices.Contains(want, p) {
+			n, proto := splitPort(p)
+			if err := u.Tools.ClosePort(ctx, n, proto); err != nil {
+				return err
+			}
 		}
 	}
 	s.Ports = append([]string(nil), want...)
 	return nil
+}
+
+// splitPort splits "9876/tcp".
+func splitPort(p string) (int, string) {
+	port, proto, _ := strings.Cut(p, "/")
+	n, _ := strconv.Atoi(port)
+	return n, proto
 }
 
 // toolCause finds why an OpenStack tool failed in what it printed: the
@@ -321,6 +328,7 @@ func toolCause(out string) string {
 	return last
 }
 
+// firstLine shortens a message to its first line, for a status.
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	const max = 120

@@ -64,9 +64,6 @@ func (f *fakeSystem) InstallPackages(_ context.Context, names []string) error {
 	}
 	return nil
 }
-func (f *fakeSystem) EnsureMember(_ context.Context, user, group string) (bool, error) {
-	return false, nil
-}
 func (f *fakeSystem) EnsureDir(d octavia.Dir) (bool, error) {
 	if old, ok := f.dirs[d.Path]; ok && old == d {
 		return false, nil

@@ -12,7 +12,6 @@ import (
 	"charm-octavia/internal/system/apt"
 	"charm-octavia/internal/system/files"
 	"charm-octavia/internal/system/service"
-	"charm-octavia/internal/system/users"
 )
 
 // SystemHost is the real machine: Debian packages, files, accounts, Apache
@@ -22,7 +21,6 @@ type SystemHost struct {
 	cmd      system.Commander
 	packages *apt.Packages
 	files    *files.Root
-	accounts *users.Accounts
 	apache   *apache.Apache
 	services service.Services
 }
@@ -36,7 +34,6 @@ func NewSystemHost(root string) *SystemHost {
 		cmd:      cmd,
 		packages: apt.New(cmd),
 		files:    files.New(root),
-		accounts: users.New(root, cmd),
 		apache:   apache.New(root, cmd),
 		services: service.Detect(root, cmd),
 	}
@@ -104,11 +101,6 @@ func (h *SystemHost) UpdatePackages(ctx context.Context) error { return h.packag
 // InstallPackages installs packages with apt-get.
 func (h *SystemHost) InstallPackages(ctx context.Context, names []string) error {
 	return h.packages.Install(ctx, names)
-}
-
-// EnsureMember puts a user in a group.
-func (h *SystemHost) EnsureMember(ctx context.Context, user, group string) (bool, error) {
-	return h.accounts.EnsureMember(ctx, user, group)
 }
 
 // EnsureDir creates or fixes a directory.

@@ -30,7 +30,6 @@ type System interface {
 	WriteSource(o apt.Origin) error
 	UpdatePackages(ctx context.Context) error
 	InstallPackages(ctx context.Context, names []string) error
-	EnsureMember(ctx context.Context, user, group string) (bool, error)
 	EnsureDir(d octavia.Dir) (bool, error)
 	WriteFile(f octavia.File) (bool, error)
 	EnableApacheModule(ctx context.Context, name string) (bool, error)
@@ -136,17 +135,26 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 		}
 	}
 
-	in, err := u.inputs(ctx, s)
-	if err != nil {
-		return err
-	}
-	u.knowSecrets(in)
-	pl := u.Planner.Plan(in)
-	faults, err := u.apply(ctx, s, pl)
-	if err != nil {
-		// Keep what was learnt (e.g. installed packages); Juju retries the hook.
-		_ = s.save(path)
-		return err
+	// A pass that installs packages plans again with them installed, so
+	// that it configures the unit in the same hook.
+	var pl octavia.Plan
+	var faults []octavia.Reason
+	for round := 0; round < 2; round++ {
+		in, err := u.inputs(ctx, s)
+		if err != nil {
+			return err
+		}
+		u.knowSecrets(in)
+		pl = u.Planner.Plan(in)
+		missing := len(s.Packages.Missing)
+		if faults, err = u.apply(ctx, s, pl); err != nil {
+			// Keep what was learnt (e.g. installed packages); Juju retries the hook.
+			_ = s.save(path)
+			return err
+		}
+		if missing == 0 || len(s.Packages.Missing) > 0 {
+			break
+		}
 	}
 	reasons := append(append([]octavia.Reason{}, pl.Reasons...), faults...)
 	st := octavia.StatusOf(reasons)

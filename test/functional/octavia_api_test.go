@@ -85,7 +85,33 @@ func newClient(t *testing.T) *client {
 	if c.lbURL == "" {
 		t.Fatal("no public load-balancer endpoint in the Keystone catalog")
 	}
+	c.waitAPI(2 * time.Minute)
 	return c
+}
+
+// waitAPI waits until the API answers through haproxy: right after the
+// services start, Apache's WSGI processes are still importing Octavia and
+// haproxy closes connections to a backend that is not ready.
+func (c *client) waitAPI(timeout time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last string
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest("GET", c.lbURL+"/v2/lbaas/loadbalancers", nil)
+		req.Header.Set("X-Auth-Token", c.token)
+		resp, err := c.http.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(time.Second)
+	}
+	c.t.Fatalf("the Octavia API did not answer within %v: %s", timeout, last)
 }
 
 // do sends one request to Octavia and decodes the JSON answer into out.

@@ -189,17 +189,9 @@ func secretGetTool() toolSpec {
 			}
 		},
 		run: func(inv *invocation) error {
-			args, id := inv.args, ""
-			if len(args) > 0 {
-				var err error
-				if id, err = parseSecretURI(args[0]); err != nil {
-					return usagef("%v", err)
-				}
-				args = args[1:]
-			}
-			label := inv.flags.str("label")
-			if id == "" && label == "" {
-				return usagef("require either a secret URI or label")
+			id, label, args, err := inv.secretTarget()
+			if err != nil {
+				return err
 			}
 			peek, refresh := inv.flags.bool("peek"), inv.flags.bool("refresh")
 			if peek && refresh {
@@ -337,17 +329,9 @@ func secretInfoGetTool() toolSpec {
 			return []flagDef{{names: []string{"label"}, kind: stringFlag}}
 		},
 		run: func(inv *invocation) error {
-			args, id := inv.args, ""
-			if len(args) > 0 {
-				var err error
-				if id, err = parseSecretURI(args[0]); err != nil {
-					return usagef("%v", err)
-				}
-				args = args[1:]
-			}
-			label := inv.flags.str("label")
-			if id == "" && label == "" {
-				return usagef("require either a secret URI or label")
+			id, label, args, err := inv.secretTarget()
+			if err != nil {
+				return err
 			}
 			if id != "" && label != "" {
 				return usagef("specify either a secret URI or label but not both")
@@ -563,4 +547,22 @@ func secretRemoveTool() toolSpec {
 			return nil
 		},
 	}
+}
+
+// secretTarget reads the secret a tool acts on: a URI as the first argument
+// or the --label flag (one of them is required). It returns the remaining
+// arguments.
+func (inv *invocation) secretTarget() (id, label string, args []string, err error) {
+	args = inv.args
+	if len(args) > 0 {
+		if id, err = parseSecretURI(args[0]); err != nil {
+			return "", "", nil, usagef("%v", err)
+		}
+		args = args[1:]
+	}
+	label = inv.flags.str("label")
+	if id == "" && label == "" {
+		return "", "", nil, usagef("require either a secret URI or label")
+	}
+	return id, label, args, nil
 }
