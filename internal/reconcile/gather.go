@@ -11,9 +11,11 @@ import (
 	"charm-octavia/internal/relations"
 )
 
-// fullRefreshEvents re-read everything from Juju: the unit is new, or the
-// charm (and so what it keeps) changed.
-var fullRefreshEvents = map[string]bool{"install": true, "upgrade-charm": true}
+// fullRefreshEvents re-read everything from Juju: the unit is new. A charm
+// revision that keeps more in its snapshot bumps snapshotFormat, which makes
+// its first pass re-read everything too (as does a refresh from the Python
+// charm, which left no snapshot).
+var fullRefreshEvents = map[string]bool{"install": true}
 
 // refresh brings the snapshot up to date for this pass's event, reading from
 // Juju only what the event can have changed.
@@ -35,13 +37,17 @@ func (u *Unit) refresh(ctx context.Context, s *Snapshot, full bool) error {
 		return u.readRelation(ctx, s, endpoint, u.Env.RelationID, kind == "broken")
 	}
 	switch ev.Name {
-	case "config-changed":
+	case "config-changed", "upgrade-charm":
 		// Juju also runs config-changed when the machine's addresses change.
 		if err := u.readConfig(ctx, s); err != nil {
 			return err
 		}
 		if err := u.readAddresses(ctx, s); err != nil {
 			return err
+		}
+		if ev.Name == "upgrade-charm" {
+			// A new revision may read leader settings the old one ignored.
+			return u.readLeadership(ctx, s)
 		}
 		leader, err := u.Tools.IsLeader(ctx)
 		if err != nil {

@@ -206,7 +206,7 @@ func TestConvergedHooksChangeNothing(t *testing.T) {
 		if env.Hook == "update-status" {
 			budget = 3
 		}
-		if env.Hook != "upgrade-charm" && calls > budget {
+		if calls > budget {
 			t.Errorf("%s made %d hook-tool calls, budget %d", env.Hook, calls, budget)
 		}
 	}
@@ -244,7 +244,8 @@ func TestSecretsAreGeneratedOnceAndReuseUpstreamHeartbeatKey(t *testing.T) {
 	if !strings.Contains(conf, "heartbeat_key = upstream-uuid") {
 		t.Error("the upstream heartbeat key was not reused")
 	}
-	// A fresh snapshot (new charm dir) reads the same secrets back.
+	// Without a snapshot (a refresh from the Python charm, or a new
+	// snapshot format) the unit reads the same secrets back.
 	h.dirs["octavia/0"] = t.TempDir()
 	h.hook("octavia/0", "upgrade-charm")
 	if n := len(h.m.Secrets); n != 2 {
