@@ -178,7 +178,6 @@ func TestConvergedHooksChangeNothing(t *testing.T) {
 	h.deploy(true)
 	sys := h.systems["octavia/0"]
 	sys.takeOps()
-	statuses := len(h.m.History)
 	hooks := []jujutest.HookEnv{
 		{Hook: "config-changed"}, {Hook: "update-status"}, {Hook: "upgrade-charm"}, {Hook: "start"},
 		{Hook: "leader-elected"}, {Hook: "leader-settings-changed"},
@@ -210,7 +209,6 @@ func TestConvergedHooksChangeNothing(t *testing.T) {
 			t.Errorf("%s made %d hook-tool calls, budget %d", env.Hook, calls, budget)
 		}
 	}
-	_ = statuses
 }
 
 func TestFollowerWaitsForLeaderThenConverges(t *testing.T) {
@@ -353,4 +351,66 @@ func BenchmarkConfigChangedNoop(b *testing.B) {
 		calls += n
 	}
 	b.ReportMetric(float64(calls)/float64(b.N), "hook-tool-calls/op")
+}
+
+// TestRelationLostKeepsLastGoodState: when amqp goes away the unit is
+// blocked with the upstream message, but keeps its files and services;
+// relating again brings it back with nothing rewritten.
+func TestRelationLostKeepsLastGoodState(t *testing.T) {
+	h := newHarness(t, "octavia/0")
+	h.deploy(true)
+	sys := h.systems["octavia/0"]
+	sys.takeOps()
+	mq := h.m.RelationsOn(octavia.EndpointAMQP)[0]
+	data := mq.RemoteUnits["rabbitmq-server/0"]
+	mq.DepartRemoteUnit("rabbitmq-server/0")
+	if _, err := h.run("octavia/0", jujutest.HookEnv{Hook: "amqp-relation-departed", RelationID: mq.ID, RemoteUnit: "rabbitmq-server/0", DepartingUnit: "rabbitmq-server/0"}); err != nil {
+		t.Fatal(err)
+	}
+	h.m.BreakRelation(mq.ID)
+	if _, err := h.run("octavia/0", jujutest.HookEnv{Hook: "amqp-relation-broken", RelationID: mq.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.status("octavia/0"); st.Code != "blocked" || st.Message != "'amqp' missing" {
+		t.Fatalf("status after amqp left = %+v", st)
+	}
+	if ops := sys.takeOps(); len(ops) > 0 {
+		t.Errorf("losing amqp changed the unit: %v", ops)
+	}
+	if !sys.running[octavia.SvcWorker] {
+		t.Error("the worker was stopped")
+	}
+	again := h.m.AddRelation(octavia.EndpointAMQP, "rabbitmq-server")
+	again.AddRemoteUnit("rabbitmq-server/0", data)
+	h.relationHooks("octavia/0", again.ID, "rabbitmq-server/0")
+	if st := h.status("octavia/0"); st.Code != "active" {
+		t.Fatalf("after relating again: %+v", st)
+	}
+	if ops := sys.takeOps(); len(ops) > 0 {
+		t.Errorf("relating the same broker again changed the unit: %v", ops)
+	}
+}
+
+// TestSecretChangedRereadsTheSecret: a follower drops its cached copy on
+// secret-changed and renders the new content.
+func TestSecretChangedRereadsTheSecret(t *testing.T) {
+	h := newHarness(t, "octavia/0", "octavia/1")
+	h.deploy(true)
+	sec := h.m.SecretByLabel("octavia-control-plane")
+	content, err := sec.Content(sec.LatestRevision())
+	if err != nil {
+		t.Fatal(err)
+	}
+	content["heartbeat-key"] = "rotated-heartbeat-key"
+	h.m.SetSecretContent(sec.URI(), content)
+	if _, err := h.run("octavia/1", jujutest.HookEnv{Hook: "secret-changed", SecretID: sec.URI(), SecretLabel: "octavia-control-plane"}); err != nil {
+		t.Fatal(err)
+	}
+	conf := string(h.systems["octavia/1"].files[octavia.ConfPath].Data)
+	if !strings.Contains(conf, "heartbeat_key = rotated-heartbeat-key") {
+		t.Error("octavia/1 did not render the new heartbeat key after secret-changed")
+	}
+	if ops := strings.Join(h.systems["octavia/1"].takeOps(), " "); !strings.Contains(ops, "restart octavia-health-manager") {
+		t.Errorf("the health manager was not restarted for the new key: %s", ops)
+	}
 }

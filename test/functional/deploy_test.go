@@ -199,8 +199,6 @@ func TestDeployNoop(t *testing.T) {
 			hooks = append(hooks, jujutest.HookEnv{Hook: r.Endpoint + "-relation-changed", RelationID: r.ID, RemoteUnit: u})
 		}
 	}
-	statusSets := d.model().History
-	_ = statusSets
 	for _, h := range hooks {
 		res := d.mustHook(h)
 		if h.Hook == "update-status" && res.Calls > 3 {
