@@ -249,7 +249,9 @@ func (p *Planner) Plan(in Inputs) Plan {
 	}
 	pl.ApacheModules = []string{"wsgi"}
 	pl.ApacheSites = []string{"octavia-api"}
-	pl.Services = []string{SvcMemcached, SvcHAProxy, SvcApache, SvcWorker, SvcHealth, SvcHousekeeping}
+	// Order matters: on Ubuntu the octavia-api package starts Apache with
+	// its own site on 9876; Apache must move to 9866 before haproxy binds 9876.
+	pl.Services = []string{SvcMemcached, SvcApache, SvcHAProxy, SvcWorker, SvcHealth, SvcHousekeeping}
 
 	// The schema: the leader migrates once per release; followers wait.
 	upstream := apt.UpstreamVersion(in.Packages.OctaviaVersion)

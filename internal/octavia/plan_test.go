@@ -355,3 +355,21 @@ func TestOctaviaConfGolden(t *testing.T) {
 		t.Errorf("octavia.conf differs from %s (go test -update rewrites it):\n%s", path, got)
 	}
 }
+
+// On Ubuntu the packaged API site holds 9876 until Apache reloads onto the
+// charm's site: Apache must come before haproxy.
+func TestPlanStartsApacheBeforeHAProxy(t *testing.T) {
+	pl := NewPlanner().Plan(noop(readyInputs(t)))
+	apache, haproxy := -1, -1
+	for i, s := range pl.Services {
+		switch s {
+		case SvcApache:
+			apache = i
+		case SvcHAProxy:
+			haproxy = i
+		}
+	}
+	if apache < 0 || haproxy < 0 || apache > haproxy {
+		t.Errorf("services %v: apache2 must come before haproxy", pl.Services)
+	}
+}
