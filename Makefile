@@ -3,11 +3,13 @@ GO      ?= go
 DISPATCH = build/dispatch
 CHARM    = octavia.charm
 
-.PHONY: help build charm test vet functional clean
+.PHONY: help build charm test vet functional demo demo-stop clean
 
 help:
 	@echo "make charm       build $(CHARM) (Go only, no charmcraft)"
 	@echo "make test        unit tests (no root, no network)"
+	@echo "make demo        deploy Octavia on this machine through the charm, with a sample load balancer (root)"
+	@echo "make demo-stop   stop what the demo started (keeps its data)"
 	@echo "make functional  the charm deployed on real MariaDB, RabbitMQ, Keystone and Octavia (root)"
 	@echo "make clean       remove build output"
 
@@ -27,6 +29,19 @@ test:
 
 functional: $(DISPATCH)
 	$(GO) test -tags functional -count=1 -v -timeout 40m ./test/functional/...
+
+# Tools of the local demo and the functional tests.
+build/jujuc-emulator build/provider build/octavia-demo: FORCE
+	@mkdir -p build
+	$(GO) build -o build/jujuc-emulator ./cmd/jujuc-emulator
+	$(GO) build -o build/provider ./test/bed/provider
+	$(GO) build -o build/octavia-demo ./cmd/octavia-demo
+
+demo: charm build/octavia-demo
+	build/octavia-demo up
+
+demo-stop: build/octavia-demo
+	build/octavia-demo down
 
 clean:
 	rm -rf build $(CHARM)
