@@ -189,6 +189,29 @@ func TestDeployNoop(t *testing.T) {
 	}}, &lb)
 	c.waitLB(lb.LB.ID, "ACTIVE", 2*time.Minute)
 	t.Logf("load balancer %s ACTIVE", lb.LB.ID)
+	// Then a listener, a pool, a member and a health monitor, each taking
+	// the load balancer through PENDING_UPDATE back to ACTIVE.
+	var listener, pool struct {
+		L struct {
+			ID string `json:"id"`
+		} `json:"listener"`
+		P struct {
+			ID string `json:"id"`
+		} `json:"pool"`
+	}
+	c.do("POST", "/v2/lbaas/listeners", map[string]any{"listener": map[string]any{
+		"loadbalancer_id": lb.LB.ID, "protocol": "HTTP", "protocol_port": 80}}, &listener)
+	c.waitLB(lb.LB.ID, "ACTIVE", time.Minute)
+	c.do("POST", "/v2/lbaas/pools", map[string]any{"pool": map[string]any{
+		"listener_id": listener.L.ID, "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN"}}, &pool)
+	c.waitLB(lb.LB.ID, "ACTIVE", time.Minute)
+	c.do("POST", "/v2/lbaas/pools/"+pool.P.ID+"/members", map[string]any{"member": map[string]any{
+		"address": "192.0.2.10", "protocol_port": 80}}, nil)
+	c.waitLB(lb.LB.ID, "ACTIVE", time.Minute)
+	c.do("POST", "/v2/lbaas/healthmonitors", map[string]any{"healthmonitor": map[string]any{
+		"pool_id": pool.P.ID, "type": "HTTP", "delay": 5, "timeout": 3, "max_retries": 3}}, nil)
+	c.waitLB(lb.LB.ID, "ACTIVE", time.Minute)
+	t.Logf("listener, pool, member and health monitor ACTIVE")
 
 	// Every hook again on the converged unit: no write, no restart.
 	before := fingerprint(t)
