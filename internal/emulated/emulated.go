@@ -123,7 +123,9 @@ func (d *Deployment) Create(config map[string]any) error {
 
 // Result is what one hook did.
 type Result struct {
+	// Calls counts hook-tool calls; PerTool splits them by tool.
 	Calls    int
+	PerTool  map[string]int
 	Duration time.Duration
 	Output   string
 	Err      error
@@ -160,6 +162,7 @@ func (d *Deployment) Hook(env jujutest.HookEnv) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	res.PerTool = calls
 	for _, n := range calls {
 		res.Calls += n
 	}

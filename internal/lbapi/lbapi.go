@@ -21,11 +21,11 @@ type Credentials struct {
 	AuthURL, Username, Password, UserDomain, Project, ProjectDomain string
 }
 
-// ReadOpenrc reads "export OS_*=value" lines.
-func ReadOpenrc(path string) (Credentials, error) {
+// ReadOpenrcEnv reads the "export OS_*=value" lines of an openrc file.
+func ReadOpenrcEnv(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Credentials{}, err
+		return nil, err
 	}
 	defer f.Close()
 	env := map[string]string{}
@@ -36,10 +36,16 @@ func ReadOpenrc(path string) (Credentials, error) {
 			env[k] = strings.Trim(v, `"'`)
 		}
 	}
+	return env, s.Err()
+}
+
+// ReadOpenrc reads the credentials of an openrc file.
+func ReadOpenrc(path string) (Credentials, error) {
+	env, err := ReadOpenrcEnv(path)
 	return Credentials{
 		AuthURL: env["OS_AUTH_URL"], Username: env["OS_USERNAME"], Password: env["OS_PASSWORD"],
 		UserDomain: env["OS_USER_DOMAIN_NAME"], Project: env["OS_PROJECT_NAME"], ProjectDomain: env["OS_PROJECT_DOMAIN_NAME"],
-	}, s.Err()
+	}, err
 }
 
 // Client holds a token and the public load-balancer endpoint.

@@ -224,6 +224,9 @@ func TestDeployNoop(t *testing.T) {
 	}
 	for _, h := range hooks {
 		res := d.mustHook(h)
+		if n := res.PerTool["status-set"]; n > 0 {
+			t.Errorf("%s set the status %d times on a converged unit", h.Hook, n)
+		}
 		if h.Hook == "update-status" && res.Calls > 3 {
 			t.Errorf("update-status made %d hook-tool calls (budget 3)", res.Calls)
 		}
