@@ -3,14 +3,15 @@ GO      ?= go
 DISPATCH = build/dispatch
 CHARM    = octavia.charm
 
-.PHONY: help build charm test vet functional demo demo-stop clean
+.PHONY: help build charm test vet functional conformance demo demo-stop clean
 
 help:
 	@echo "make charm       build $(CHARM) (Go only, no charmcraft)"
 	@echo "make test        unit tests (no root, no network)"
 	@echo "make demo        deploy Octavia on this machine through the charm, with a sample load balancer (root)"
 	@echo "make demo-stop   stop what the demo started (keeps its data)"
-	@echo "make functional  the charm deployed on real MariaDB, RabbitMQ, Keystone and Octavia (root)"
+	@echo "make functional  the charm deployed on real MariaDB, RabbitMQ, Keystone and Octavia, with a tempest subset (root)"
+	@echo "make conformance octavia-tempest-plugin API tests, the full set (~30 min, root)"
 	@echo "make clean       remove build output"
 
 build: $(DISPATCH)
@@ -42,6 +43,11 @@ demo: charm build/octavia-demo
 
 demo-stop: build/octavia-demo
 	build/octavia-demo down
+
+# The full octavia-tempest-plugin API set (load balancer, listener, pool,
+# member, health monitor); `make functional` runs a stated subset of it.
+conformance: $(DISPATCH)
+	OCTAVIA_CONFORMANCE=$${OCTAVIA_CONFORMANCE:-full} $(GO) test -tags functional -count=1 -v -timeout 60m -run '^TestConformance$$' ./test/functional/
 
 clean:
 	rm -rf build $(CHARM)
