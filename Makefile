@@ -3,11 +3,12 @@ GO      ?= go
 DISPATCH = build/dispatch
 CHARM    = octavia.charm
 
-.PHONY: help build charm test vet functional conformance demo demo-stop clean
+.PHONY: help build charm test check vet functional conformance demo demo-stop clean
 
 help:
 	@echo "make charm       build $(CHARM) (Go only, no charmcraft)"
-	@echo "make test        unit tests (no root, no network)"
+	@echo "make check       every test: unit, then (as root) functional with the tempest subset"
+	@echo "make test        unit tests alone (no root, no network)"
 	@echo "make demo        deploy Octavia on this machine through the charm, with a sample load balancer (root)"
 	@echo "make demo-stop   stop what the demo started (keeps its data)"
 	@echo "make functional  the charm deployed on real MariaDB, RabbitMQ, Keystone and Octavia, with a tempest subset (root)"
@@ -27,6 +28,11 @@ charm: $(DISPATCH)
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
+
+# The whole suite: the unit level, and as root the functional level (real
+# services, with the conformance subset). This is what CI runs.
+check: test
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) functional; else echo "make check: the functional level needs root; ran the unit tests only"; exit 1; fi
 
 functional: $(DISPATCH)
 	$(GO) test -tags functional -count=1 -v -timeout 40m ./test/functional/...

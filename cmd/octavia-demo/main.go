@@ -110,7 +110,7 @@ func (dm *demo) up() error {
 		return fmt.Errorf("the unit is %q, not active: see the hook output above and /var/log/octavia/", st)
 	}
 
-	step("Creating the sample load balancer " + sampleLB)
+	step("The sample load balancer " + sampleLB + " (created when missing)")
 	creds, err := lbapi.ReadOpenrc(openrc)
 	if err != nil {
 		return err

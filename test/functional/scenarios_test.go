@@ -87,10 +87,13 @@ func TestBrokerDepartsAndReturns(t *testing.T) {
 	}
 }
 
-// TestServiceOutages stops RabbitMQ, then Keystone, on a running unit with a
-// load balancer. The charm's hooks do not depend on either (they talk to
-// neither), so every hook succeeds and leaves the unit as it was; once the
-// service is back the API works again and the load balancer is still there.
+// TestServiceOutages stops MariaDB, then RabbitMQ, then Keystone, on a
+// running unit with a load balancer, and runs config-changed and
+// update-status during each outage. A converged unit's hooks talk to none of
+// them (the database is only touched by the leader's migration, covered by
+// TestDatabaseDownDuringMigration), so every hook succeeds and leaves the
+// unit as it was; once the service is back the API works again and the load
+// balancer is still there.
 func TestServiceOutages(t *testing.T) {
 	d := deployNoop(t)
 	c := newClient(t)
@@ -105,6 +108,7 @@ func TestServiceOutages(t *testing.T) {
 	bed := filepath.Join(repo, "test/bed/bed.sh")
 	defer run(t, bed, "up")
 	for _, outage := range []struct{ name, stop string }{
+		{"mariadb", "pkill -x mariadbd; for i in $(seq 100); do pgrep -x mariadbd >/dev/null || exit 0; sleep 0.2; done; exit 1"},
 		{"rabbitmq", "rabbitmqctl stop >/dev/null 2>&1 || pkill -f 'rabbit boot'"},
 		{"keystone", "/etc/init.d/keystone stop"},
 	} {
