@@ -75,7 +75,9 @@ func fingerprint(t *testing.T) map[string]string {
 	return fp
 }
 
-// processes maps each daemon to its sorted PIDs, from /proc.
+// processes maps each daemon to the PID of its oldest process (its parent;
+// "" when it does not run), from /proc. A restart replaces the parent; the
+// children a daemon forks while it starts up do not count.
 func processes(t *testing.T) map[string]string {
 	t.Helper()
 	found := map[string][]int{}
@@ -110,7 +112,10 @@ func processes(t *testing.T) map[string]string {
 	out := map[string]string{}
 	for _, d := range daemons {
 		sort.Ints(found[d])
-		out[d] = fmt.Sprint(found[d])
+		out[d] = ""
+		if len(found[d]) > 0 {
+			out[d] = fmt.Sprint(found[d][0])
+		}
 	}
 	return out
 }

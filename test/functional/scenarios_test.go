@@ -45,8 +45,8 @@ func TestRelationOrder(t *testing.T) {
 			} else if got != want {
 				t.Errorf("octavia.conf differs from the first order's")
 			}
-			for name, pids := range processes(t) {
-				if pids == "[]" {
+			for name, pid := range processes(t) {
+				if pid == "" {
 					t.Errorf("%s is not running", name)
 				}
 			}
