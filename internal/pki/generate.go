@@ -86,16 +86,7 @@ func Generate(rand io.Reader, now time.Time) (Bundle, error) {
 
 // newCA makes a self-signed CA certificate and its key.
 func newCA(rand io.Reader, commonName string, notBefore, notAfter time.Time) (*rsa.PrivateKey, *x509.Certificate, error) {
-	key, err := rsa.GenerateKey(rand, generatedKeyBits)
-	if err != nil {
-		return nil, nil, fmt.Errorf("generate key: %w", err)
-	}
-	serial, err := newSerial(rand)
-	if err != nil {
-		return nil, nil, err
-	}
-	template := &x509.Certificate{
-		SerialNumber:          serial,
+	return issue(rand, &x509.Certificate{
 		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
@@ -103,34 +94,35 @@ func newCA(rand io.Reader, commonName string, notBefore, notAfter time.Time) (*r
 		IsCA:                  true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		// SubjectKeyId is derived from the public key by CreateCertificate.
-	}
-	cert, err := createCertificate(rand, template, template, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return key, cert, nil
+	}, nil, nil)
 }
 
 // newControllerCert makes the controller's client certificate, signed by ca.
 func newControllerCert(rand io.Reader, ca *x509.Certificate, caKey crypto.Signer, notBefore, notAfter time.Time) (*rsa.PrivateKey, *x509.Certificate, error) {
-	key, err := rsa.GenerateKey(rand, generatedKeyBits)
-	if err != nil {
-		return nil, nil, fmt.Errorf("generate key: %w", err)
-	}
-	serial, err := newSerial(rand)
-	if err != nil {
-		return nil, nil, err
-	}
-	template := &x509.Certificate{
-		SerialNumber:          serial,
+	return issue(rand, &x509.Certificate{
 		Subject:               pkix.Name{CommonName: controllerCertName},
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth},
+	}, ca, caKey)
+}
+
+// issue makes a key for template, gives it a random serial and signs it
+// with parentKey, or with its own key when parent is nil (a self-signed CA).
+func issue(rand io.Reader, template, parent *x509.Certificate, parentKey crypto.Signer) (*rsa.PrivateKey, *x509.Certificate, error) {
+	key, err := rsa.GenerateKey(rand, generatedKeyBits)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate key: %w", err)
 	}
-	cert, err := createCertificate(rand, template, ca, &key.PublicKey, caKey)
+	if template.SerialNumber, err = newSerial(rand); err != nil {
+		return nil, nil, err
+	}
+	if parent == nil {
+		parent, parentKey = template, key
+	}
+	cert, err := createCertificate(rand, template, parent, &key.PublicKey, parentKey)
 	if err != nil {
 		return nil, nil, err
 	}
