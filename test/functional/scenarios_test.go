@@ -45,7 +45,14 @@ func TestRelationOrder(t *testing.T) {
 			} else if got != want {
 				t.Errorf("octavia.conf differs from the first order's")
 			}
+			// start-stop-daemon --background returns before the daemon it
+			// forks has exec'd: give the last one restarted a moment.
+			deadline := time.Now().Add(15 * time.Second)
 			for name, pid := range processes(t) {
+				for pid == "" && time.Now().Before(deadline) {
+					time.Sleep(200 * time.Millisecond)
+					pid = processes(t)[name]
+				}
 				if pid == "" {
 					t.Errorf("%s is not running", name)
 				}
