@@ -118,12 +118,9 @@ func secretSetTool() toolSpec {
 	return toolSpec{
 		flags: secretUpsertFlags,
 		run: func(inv *invocation) error {
-			if len(inv.args) < 1 {
-				return usagef("missing secret URI")
-			}
-			id, err := parseSecretURI(inv.args[0])
+			id, err := inv.secretURI()
 			if err != nil {
-				return usagef("%v", err)
+				return err
 			}
 			u, err := parseSecretUpsert(inv, inv.args[1:])
 			if err != nil {
@@ -395,12 +392,9 @@ func secretGrantTool() toolSpec {
 			return []flagDef{{names: []string{"unit"}, kind: stringFlag}, relationFlag(c)}
 		},
 		run: func(inv *invocation) error {
-			if len(inv.args) < 1 {
-				return usagef("missing secret URI")
-			}
-			id, err := parseSecretURI(inv.args[0])
+			id, err := inv.secretURI()
 			if err != nil {
-				return usagef("%v", err)
+				return err
 			}
 			r := inv.relation()
 			if r == nil {
@@ -465,12 +459,9 @@ func secretRevokeTool() toolSpec {
 			}
 		},
 		run: func(inv *invocation) error {
-			if len(inv.args) < 1 {
-				return usagef("missing secret URI")
-			}
-			id, err := parseSecretURI(inv.args[0])
+			id, err := inv.secretURI()
 			if err != nil {
-				return usagef("%v", err)
+				return err
 			}
 			app, unit := inv.flags.str("app"), inv.flags.str("unit")
 			if app != "" && !validAppName(app) {
@@ -514,12 +505,9 @@ func secretRemoveTool() toolSpec {
 			return []flagDef{{names: []string{"revision"}, kind: intFlag}}
 		},
 		run: func(inv *invocation) error {
-			if len(inv.args) < 1 {
-				return usagef("missing secret URI")
-			}
-			id, err := parseSecretURI(inv.args[0])
+			id, err := inv.secretURI()
 			if err != nil {
-				return usagef("%v", err)
+				return err
 			}
 			if err := checkEmpty(inv.args[1:]); err != nil {
 				return err
@@ -565,4 +553,16 @@ func (inv *invocation) secretTarget() (id, label string, args []string, err erro
 		return "", "", nil, usagef("require either a secret URI or label")
 	}
 	return id, label, args, nil
+}
+
+// secretURI reads the secret URI a tool requires as its first argument.
+func (inv *invocation) secretURI() (string, error) {
+	if len(inv.args) < 1 {
+		return "", usagef("missing secret URI")
+	}
+	id, err := parseSecretURI(inv.args[0])
+	if err != nil {
+		return "", usagef("%v", err)
+	}
+	return id, nil
 }
