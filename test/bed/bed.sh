@@ -367,7 +367,35 @@ status() {
     else echo "rabbitmq: DOWN"; rc=1; fi
     if keystone_http_up; then echo "keystone: up   (listening on $(listeners 5000), ${KEYSTONE_URL})"
     else echo "keystone: DOWN"; rc=1; fi
+    components_status || rc=1
     return $rc
+}
+
+# ---------------------------------------------------------------- components
+
+# More services (Neutron and Open vSwitch, Nova and Glance) live in
+# components/NAME.sh. Each file appends NAME to COMPONENTS and defines
+# NAME_up, NAME_down and NAME_status (one line per service, non-zero when
+# down), and may define NAME_reset; it may use every helper above. They run
+# after the core (MariaDB, RabbitMQ, Keystone) in file-name order, and stop
+# in reverse order before it.
+COMPONENTS=()
+BED_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+for f in "$BED_HOME"/components/*.sh; do
+    [ -e "$f" ] || continue
+    # shellcheck disable=SC1090
+    . "$f"
+done
+
+components_status() {
+    local rc=0 c
+    for c in "${COMPONENTS[@]}"; do "${c}_status" || rc=1; done
+    return $rc
+}
+
+components_down() {
+    local i
+    for ((i=${#COMPONENTS[@]}-1; i>=0; i--)); do "${COMPONENTS[i]}_down" || true; done
 }
 
 # ---------------------------------------------------------------- commands
@@ -381,11 +409,14 @@ cmd_up() {
     keystone_start
     keystone_seed
     write_openrc
+    local c
+    for c in "${COMPONENTS[@]}"; do "${c}_up"; done
     status || die "not everything is up"
     echo "admin credentials: source $BED_DIR/admin-openrc   (bed up in $((SECONDS - t0))s)"
 }
 
 cmd_down() {
+    components_down
     keystone_stop
     rabbit_stop
     mysql_stop
@@ -395,6 +426,11 @@ cmd_down() {
 cmd_reset() {
     state_dir
     log "reset: wiping the bed's databases, rabbit vhosts/users and $BED_DIR"
+    local c
+    for c in "${COMPONENTS[@]}"; do
+        if declare -F "${c}_reset" >/dev/null; then "${c}_reset"; fi
+    done
+    components_down
     keystone_stop
     if command -v mariadbd >/dev/null; then
         mysql_start
