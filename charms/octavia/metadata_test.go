@@ -112,7 +112,8 @@ var upstreamOptions = map[string]option{
 
 // ownOptions are the options this charm adds to upstream's.
 var ownOptions = map[string]option{
-	"noop-drivers": flag(false),
+	"noop-drivers":             flag(false),
+	"auto-configure-resources": flag(true),
 }
 
 // upstreamActions are upstream's actions: configure-resources from the

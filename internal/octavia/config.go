@@ -38,6 +38,7 @@ type Config struct {
 	VolumeSize               int      `json:"volume-size"`
 	VolumeType               string   `json:"volume-type"`
 	NoopDrivers              bool     `json:"noop-drivers"`
+	AutoConfigureResources   bool     `json:"auto-configure-resources"`
 	Debug                    bool     `json:"debug"`
 	UseInternalEndpoints     bool     `json:"use-internal-endpoints"`
 	SSLCert                  string   `json:"ssl_cert"`
@@ -74,6 +75,7 @@ func DefaultConfig() Config {
 		NagiosServiceGroups:     "juju",
 		AntiAffinityPolicy:      "auto",
 		EnableAmphora:           true,
+		AutoConfigureResources:  true,
 		TLSWarnDays:             30,
 		TLSCritDays:             14,
 		ConnectionMaxRetries:    120,

@@ -133,6 +133,7 @@ func (p *Planner) files(in Inputs, release string, b *pki.Bundle, db mysqlshared
 	if err != nil {
 		return nil, err
 	}
+	files = append(files, networkdFile(in)...)
 	files = append(files, File{Path: MemcachedPath, Owner: "root", Group: "root", Mode: 0o644, Data: memcached, Restart: []string{SvcMemcached}})
 	return files, nil
 }

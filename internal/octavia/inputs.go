@@ -58,6 +58,9 @@ type Inputs struct {
 	Host Host
 	// Packages says what is installed.
 	Packages Packages
+	// Network is what the last management-network pass left (this unit's
+	// health-manager port, and what is not done yet).
+	Network NetworkState
 	// Now is the time of the pass, for certificate validity.
 	Now time.Time
 }

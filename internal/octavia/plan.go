@@ -199,10 +199,11 @@ func (p *Planner) Plan(in Inputs) Plan {
 		{EndpointIdentityService, ksReady},
 	}
 	if needsSDN(c) {
-		required = append(required, struct {
+		_, neutron := neutronlb.Parse(in.Relations[EndpointNeutronAPI])
+		required = append(required, []struct {
 			name  string
 			ready relations.Readiness
-		}{"sdn-subordinate", sdnReadiness(in)})
+		}{{EndpointNeutronAPI, neutron}, {"sdn-subordinate", sdnReadiness(in)}}...)
 	}
 	var missing, incomplete []string
 	for _, r := range required {
@@ -247,6 +248,9 @@ func (p *Planner) Plan(in Inputs) Plan {
 		{Path: "/var/lib/charm", Owner: "root", Group: "root", Mode: 0o755},
 		{Path: StateDir, Owner: "root", Group: "octavia", Mode: 0o750},
 	}
+	if len(networkdFile(in)) > 0 {
+		pl.Dirs = append(pl.Dirs, Dir{Path: networkdDir, Owner: "root", Group: "root", Mode: 0o755})
+	}
 	pl.ApacheModules = []string{"wsgi"}
 	pl.ApacheSites = []string{"octavia-api"}
 	// Order matters: on Ubuntu the octavia-api package starts Apache with
@@ -268,8 +272,30 @@ func (p *Planner) Plan(in Inputs) Plan {
 		pl.Reasons = append(pl.Reasons, Reason{Waiting, "Waiting for the leader to migrate the database"})
 	}
 
-	pl.Reasons = append(pl.Reasons, amphoraReasons(in)...)
+	pl.Reasons = append(pl.Reasons, networkReasons(in)...)
+	pl.publishPeerState(in)
 	return pl
+}
+
+// publishPeerState adds to this unit's peer bag what the leader needs to
+// keep the management network: the health-manager address, and the amphora
+// agent configuration the unit's controllers serve once they run with it.
+func (pl *Plan) publishPeerState(in Inputs) {
+	if !ManagesNetwork(in) {
+		return
+	}
+	for _, r := range in.Relations[EndpointCluster] {
+		bag := pl.Publish[r.ID]
+		if bag == nil {
+			continue
+		}
+		if in.Host.MgmtAddress != "" {
+			bag[peerHealthAddrKey] = in.Host.MgmtAddress
+		}
+		if pl.SchemaReady || pl.Migrate {
+			bag[peerAgentConfigKey] = AgentConfigDigest(in)
+		}
+	}
 }
 
 // controlPlanePKI picks the amphora control-plane certificates: the
@@ -310,29 +336,6 @@ func sdnReadiness(in Inputs) relations.Readiness {
 	}
 	_, r := ovsdb.ParseSubordinate(in.Relations[EndpointOVSDBSubordinate])
 	return r
-}
-
-// amphoraReasons reports the management-network pieces an amphora cloud
-// still lacks, with the upstream charm's messages.
-func amphoraReasons(in Inputs) []Reason {
-	c := in.Config
-	if !c.EnableAmphora || c.NoopDrivers {
-		return nil
-	}
-	if in.LeaderSettings[upstreamBootNetworks] == "" {
-		switch {
-		case !c.CreateMgmtNetwork:
-			return []Reason{{Blocked, "Awaiting end-user to create required resources and execute `configure-resources` action"}}
-		case in.Leader:
-			return []Reason{{Blocked, "Awaiting end-user execution of `configure-resources` action to create required resources"}}
-		default:
-			return []Reason{{Blocked, "Awaiting leader to create required resources"}}
-		}
-	}
-	if in.Host.MgmtAddress == "" {
-		return []Reason{{Blocked, "no address on mgmt interface"}}
-	}
-	return nil
 }
 
 // schemaCovers reports whether the leader's schema mark is at least this

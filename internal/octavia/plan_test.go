@@ -74,6 +74,9 @@ func readyInputs(t testing.TB) Inputs {
 			EndpointNeutronOpenvSwitch: rel("neutron-openvswitch:4", "neutron-openvswitch-octavia", map[string]relations.Bag{
 				"neutron-openvswitch-octavia/0": {"host": "juju-3f2a1b-0.maas"},
 			}),
+			EndpointNeutronAPI: rel("neutron-api:5", "neutron-api", map[string]relations.Bag{
+				"neutron-api/0": {"neutron-api-ready": "True"},
+			}),
 			EndpointCluster: {{ID: "cluster:0", RemoteApp: "octavia"}},
 		},
 		LeaderSettings: map[string]string{},
@@ -88,7 +91,13 @@ func readyInputs(t testing.TB) Inputs {
 	}
 }
 
-func noop(in Inputs) Inputs { in.Config.NoopDrivers = true; return in }
+// noop is a unit with noop drivers and no SDN subordinate: it manages no
+// management network.
+func noop(in Inputs) Inputs {
+	in.Config.NoopDrivers = true
+	delete(in.Relations, EndpointNeutronOpenvSwitch)
+	return in
+}
 
 func TestPlanStatusReasons(t *testing.T) {
 	_, otherCA := testPKI(t)
@@ -102,7 +111,7 @@ func TestPlanStatusReasons(t *testing.T) {
 	}{
 		{"ready noop leader", func(in *Inputs) { *in = noop(*in) }, "active", "Unit is ready", true},
 		{"no relations", func(in *Inputs) { in.Relations = nil }, "blocked",
-			"'shared-db' missing, 'amqp' missing, 'identity-service' missing, 'sdn-subordinate' missing", false},
+			"'shared-db' missing, 'amqp' missing, 'identity-service' missing, 'neutron-api' missing, 'sdn-subordinate' missing", false},
 		{"no relations noop needs no SDN", func(in *Inputs) { *in = noop(*in); in.Relations = nil }, "blocked",
 			"'shared-db' missing, 'amqp' missing, 'identity-service' missing", false},
 		{"mysql has not granted this unit", func(in *Inputs) {
@@ -129,16 +138,45 @@ func TestPlanStatusReasons(t *testing.T) {
 			in.Leader = false
 			in.LeaderSettings["db-sync-done"] = "True"
 		}, "active", "Unit is ready", true},
-		{"amphora leader without resources", func(in *Inputs) {}, "blocked",
+		{"amphora leader, auto-configure pending", func(in *Inputs) {}, "waiting",
+			"Setting up the management network", true},
+		{"amphora leader, cloud pass reported", func(in *Inputs) {
+			in.Network.Reasons = []Reason{{Blocked, "No active amphora image tagged 'octavia-amphora' in Glance"}}
+		}, "blocked", "No active amphora image tagged 'octavia-amphora' in Glance", true},
+		{"amphora follower without resources", func(in *Inputs) { in.Leader = false; in.LeaderSettings[LeaderSchema] = "11.0.0" }, "waiting",
+			"Waiting for the leader to set up the management network", true},
+		{"upstream: leader without resources", func(in *Inputs) { in.Config.AutoConfigureResources = false }, "blocked",
 			"Awaiting end-user execution of `configure-resources` action to create required resources", true},
-		{"amphora follower without resources", func(in *Inputs) { in.Leader = false; in.LeaderSettings[LeaderSchema] = "11.0.0" }, "blocked",
-			"Awaiting leader to create required resources", true},
-		{"amphora without create-mgmt-network", func(in *Inputs) { in.Config.CreateMgmtNetwork = false }, "blocked",
-			"Awaiting end-user to create required resources and execute `configure-resources` action", true},
-		{"amphora without mgmt address", func(in *Inputs) { in.LeaderSettings["amp-boot-network-list"] = "net-1" }, "blocked",
-			"no address on mgmt interface", true},
+		{"upstream: follower without resources", func(in *Inputs) {
+			in.Config.AutoConfigureResources = false
+			in.Leader = false
+			in.LeaderSettings[LeaderSchema] = "11.0.0"
+		}, "blocked", "Awaiting leader to create required resources", true},
+		{"upstream: without create-mgmt-network", func(in *Inputs) {
+			in.Config.AutoConfigureResources = false
+			in.Config.CreateMgmtNetwork = false
+		}, "blocked", "Awaiting end-user to create required resources and execute `configure-resources` action", true},
+		{"no SDN subordinate", func(in *Inputs) { delete(in.Relations, EndpointNeutronOpenvSwitch) }, "blocked",
+			"'sdn-subordinate' missing", false},
+		{"no neutron-api", func(in *Inputs) { delete(in.Relations, EndpointNeutronAPI) }, "blocked",
+			"'neutron-api' missing", false},
+		{"amphora without mgmt address", func(in *Inputs) {
+			in.LeaderSettings[LeaderMgmtNetwork] = `{"network":"net-1","health-secgroup":"sg-2"}`
+		}, "waiting", "Waiting for an address on the health-manager interface o-hm0", true},
+		{"amphora port not active", func(in *Inputs) {
+			in.LeaderSettings[LeaderMgmtNetwork] = `{"network":"net-1","health-secgroup":"sg-2"}`
+			in.Network.Reasons = []Reason{{Waiting, "Health-manager port is DOWN"}}
+		}, "waiting", "Health-manager port is DOWN", true},
 		{"amphora ready", func(in *Inputs) {
+			in.LeaderSettings[LeaderMgmtNetwork] = `{"network":"net-1","health-secgroup":"sg-2"}`
+			in.Host.MgmtAddress = "fd00::10"
+		}, "active", "Unit is ready", true},
+		{"amphora ready after a switch from upstream", func(in *Inputs) {
+			in.Config.AutoConfigureResources = false
+			in.Leader = false
+			in.LeaderSettings[LeaderSchema] = "11.0.0"
 			in.LeaderSettings["amp-boot-network-list"] = "net-1"
+			in.LeaderSettings[LeaderMgmtNetwork] = `{"network":"net-1","health-secgroup":"sg-2"}`
 			in.Host.MgmtAddress = "fc00::10"
 		}, "active", "Unit is ready", true},
 		{"bad topology", func(in *Inputs) { in.Config.LoadBalancerTopology = "TRIPLE" }, "blocked",
