@@ -240,9 +240,8 @@ func (h *fakeHost) ovsVsctl(args []string) ([]byte, error) {
 	}
 	// Commit, then let "ovs-vswitchd" reconcile the links.
 	h.ports = ports
-	for name, l := range h.links {
+	for name := range h.links {
 		if p, ok := ports[name]; !ok || p.typ != "internal" {
-			_ = l
 			delete(h.links, name)
 		}
 	}
