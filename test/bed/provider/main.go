@@ -87,6 +87,10 @@ func main() {
 		out = amqp(os.Args[2:])
 	case "identity-service":
 		out = identityService(os.Args[2:])
+	case "neutron-api":
+		out = neutronAPI(os.Args[2:])
+	case "neutron-openvswitch":
+		out = neutronOpenvswitch(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 	default:
@@ -105,6 +109,8 @@ func usage() {
   provider amqp --username USER --vhost VHOST
   provider identity-service --service octavia --region RegionOne --public-url URL
            --internal-url URL --admin-url URL --requested-roles a,b,c [--add-role-to-admin a,b,c]
+  provider neutron-api
+  provider neutron-openvswitch
 `)
 	os.Exit(2)
 }
