@@ -60,3 +60,7 @@ func configReason(ps []Problem) Reason {
 	}
 	return Reason{Blocked, msg}
 }
+
+// Paused is the status of a paused unit, word for word as charms.openstack
+// sets it: it wins over every other reason until the unit is resumed.
+var Paused = Status{Code: "maintenance", Message: "Paused. Use 'resume' action to resume normal service."}

@@ -24,6 +24,10 @@ const migrationTimeout = 10 * time.Minute
 // Each step is idempotent and does nothing when the unit already matches.
 func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octavia.Reason, error) {
 	var faults []octavia.Reason
+	// A paused unit touches no service (pause.go); the record is read once.
+	if err := u.readPaused(ctx, s); err != nil {
+		return nil, err
+	}
 
 	// Packages and their source.
 	if len(pl.Packages) > 0 {
@@ -86,7 +90,9 @@ func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octav
 			schemaReady = true
 		}
 	}
-	if pl.Configure && schemaReady {
+	// A paused unit renders its files but starts, restarts and reloads
+	// nothing: resume starts the services with what is on disk then.
+	if pl.Configure && schemaReady && !s.Paused {
 		faults = append(faults, u.runServices(ctx, pl.Services, restart, reload)...)
 	}
 

@@ -158,6 +158,9 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 	}
 	reasons := append(append([]octavia.Reason{}, pl.Reasons...), faults...)
 	st := octavia.StatusOf(reasons)
+	if s.Paused {
+		st = octavia.Paused
+	}
 	if err := u.status(ctx, s, juju.Status{Code: st.Code, Message: st.Message}); err != nil {
 		return err
 	}
@@ -212,14 +215,14 @@ func (u *Unit) status(ctx context.Context, s *Snapshot, st juju.Status) error {
 // pendingActions are declared in actions.yaml and arrive with later work.
 var pendingActions = map[string]string{
 	"configure-resources": "the management network (Neutron resources, health-manager ports)",
-	"pause":               "pause/resume support",
-	"resume":              "pause/resume support",
-	"restart-services":    "rolling restarts",
 	"openstack-upgrade":   "upgrade support",
 	"package-upgrade":     "upgrade support",
 }
 
 func (u *Unit) runAction(ctx context.Context, name string) error {
+	if run, ok := unitActions[name]; ok {
+		return run(u, ctx)
+	}
 	if what, ok := pendingActions[name]; ok {
 		return u.Tools.ActionFail(ctx, fmt.Sprintf("%s is not implemented in this revision of the charm yet; it arrives with %s", name, what))
 	}

@@ -44,6 +44,15 @@ type Snapshot struct {
 	Packages octavia.Packages `json:"packages"`
 	// PackagedAPIDisabled is set once the packaged octavia-api service was stopped and disabled.
 	PackagedAPIDisabled bool `json:"packaged-api-disabled"`
+	// Paused is set by the pause action and cleared by resume: a paused
+	// unit renders its files but starts, restarts and reloads nothing.
+	// PausedRunning names the services that ran when it was paused, which
+	// resume starts again. PauseKnown is set once the pause record was read
+	// from Juju's unit state, where pause also keeps it (pause.go), so that
+	// a lost snapshot does not forget a pause.
+	Paused        bool     `json:"paused,omitempty"`
+	PausedRunning []string `json:"paused-running,omitempty"`
+	PauseKnown    bool     `json:"pause-known,omitempty"`
 	// Status, AppVersion and Ports are what this unit last told Juju.
 	Status     juju.Status `json:"status"`
 	AppVersion string      `json:"app-version"`
