@@ -10,9 +10,12 @@ import (
 	"os/signal"
 	"syscall"
 
+	"charm-octavia/internal/cloud"
+	"charm-octavia/internal/hostnet"
 	"charm-octavia/internal/juju"
 	"charm-octavia/internal/octavia"
 	"charm-octavia/internal/reconcile"
+	"charm-octavia/internal/system"
 )
 
 func main() {
@@ -25,6 +28,11 @@ func main() {
 		System:  reconcile.NewSystemHost("/"),
 		Planner: octavia.NewPlanner(),
 		Log:     os.Stdout,
+		ConnectCloud: func(ctx context.Context, c cloud.Credentials) (reconcile.ManagementCloud, error) {
+			return cloud.Connect(ctx, c)
+		},
+		Plumbing:    hostnet.Plumber{Cmd: system.Exec{}},
+		ObserveLink: hostnet.Observe,
 	}
 	if err := u.Run(ctx); err != nil {
 		// stderr reaches the unit log at WARNING; a non-zero exit makes Juju

@@ -33,7 +33,7 @@ func (p *Planner) files(in Inputs, release string, b *pki.Bundle, db mysqlshared
 	// Certificates for the amphora control plane: the worker, health
 	// manager and housekeeping read them (the API does not).
 	conf(defaultPaths.IssuingCACert, 0o640, b.IssuingCACert, controllers, nil)
-	conf(defaultPaths.IssuingCAKey, 0o640, b.IssuingCAKey, controllers, nil)
+	conf(defaultPaths.IssuingCAKey, 0o440, b.IssuingCAKey, controllers, nil)
 	conf(defaultPaths.ControllerCACert, 0o640, b.ControllerCACert, controllers, nil)
 	conf(defaultPaths.ControllerCert, 0o640, b.ControllerBundle(), controllers, nil)
 

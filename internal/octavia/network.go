@@ -4,11 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/netip"
 	"sort"
-	"strings"
 
+	"charm-octavia/internal/hostnet"
 	"charm-octavia/internal/relations"
 	"charm-octavia/internal/relations/neutronlb"
 	"charm-octavia/internal/relations/neutronplugin"
@@ -25,16 +24,13 @@ import (
 // working. LeaderAgentConfig records the amphora agent configuration last
 // pushed to running amphorae.
 const (
-	LeaderMgmtNetwork   = "octavia-mgmt-network"
-	LeaderAgentConfig   = "octavia-amphora-agent-config"
-	upstreamHealthIPs   = upstreamControllers
-	healthManagerPort   = 5555
-	networkdPath        = "/etc/systemd/network/99-charm-octavia-o-hm0.network"
-	networkdDir         = "/etc/systemd/network"
-	peerAgentConfigKey  = "octavia-amphora-agent-config"
-	peerHealthAddrKey   = "octavia-health-manager-address"
-	mgmtInterface       = "o-hm0"
-	mgmtInterfaceBridge = "br-int"
+	LeaderMgmtNetwork  = "octavia-mgmt-network"
+	LeaderAgentConfig  = "octavia-amphora-agent-config"
+	upstreamHealthIPs  = upstreamControllers
+	healthManagerPort  = 5555
+	networkdDir        = "/etc/systemd/network"
+	peerAgentConfigKey = "octavia-amphora-agent-config"
+	peerHealthAddrKey  = "octavia-health-manager-address"
 )
 
 // MgmtNetwork is what the leader found or created, shared with every unit
@@ -97,7 +93,7 @@ type NetworkState struct {
 
 // MgmtInterface is the health-manager interface name, and the bridge it
 // plugs into.
-func MgmtInterface() (name, bridge string) { return mgmtInterface, mgmtInterfaceBridge }
+func MgmtInterface() (name, bridge string) { return hostnet.InterfaceName, hostnet.Bridge }
 
 // ManagesNetwork reports whether this unit plugs into the amphora
 // management network: amphorae are enabled and an SDN subordinate and
@@ -161,7 +157,7 @@ func networkReasons(in Inputs) []Reason {
 	}
 	out = append(out, in.Network.Reasons...)
 	if len(out) == 0 && in.Host.MgmtAddress == "" {
-		out = append(out, Reason{Waiting, "Waiting for an address on the health-manager interface " + mgmtInterface})
+		out = append(out, Reason{Waiting, "Waiting for an address on the health-manager interface " + hostnet.InterfaceName})
 	}
 	return out
 }
@@ -174,19 +170,11 @@ func networkdFile(in Inputs) []File {
 	if !ManagesNetwork(in) || p == nil || p.MAC == "" {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString("# Managed by the octavia charm (Juju): the health-manager interface on the\n")
-	b.WriteString("# amphora management network. Local changes are overwritten.\n")
-	fmt.Fprintf(&b, "[Match]\nName=%s\n\n[Link]\nMACAddress=%s\n", mgmtInterface, p.MAC)
-	if p.MTU > 0 {
-		fmt.Fprintf(&b, "MTUBytes=%d\n", p.MTU)
+	w := hostnet.Want{Name: hostnet.InterfaceName, Bridge: hostnet.Bridge, PortID: p.ID, MAC: p.MAC, MTU: p.MTU}
+	if a, err := netip.ParsePrefix(p.Address); err == nil {
+		w.Address = a
 	}
-	b.WriteString("RequiredForOnline=no\n\n[Network]\nDHCP=no\nIPv6AcceptRA=yes\nLinkLocalAddressing=ipv6\n")
-	if _, err := netip.ParsePrefix(p.Address); err == nil {
-		fmt.Fprintf(&b, "Address=%s\n", p.Address)
-	}
-	b.WriteString("\n[IPv6AcceptRA]\nUseDNS=no\n")
-	return []File{{Path: networkdPath, Owner: "root", Group: "root", Mode: 0o644, Data: []byte(b.String())}}
+	return []File{{Path: hostnet.NetworkdPath, Owner: "root", Group: "root", Mode: 0o644, Data: hostnet.NetworkdUnit(w)}}
 }
 
 // ControllerList is the leader setting value for a set of health-manager

@@ -36,6 +36,10 @@ func (u *Unit) refresh(ctx context.Context, s *Snapshot, full bool) error {
 	if endpoint, kind, ok := ev.RelationEndpoint(); ok && u.Env.RelationID != "" {
 		return u.readRelation(ctx, s, endpoint, u.Env.RelationID, kind == "broken")
 	}
+	if ev.IsAction() {
+		// An action runs on demand: leadership may have moved since.
+		return u.readLeadership(ctx, s)
+	}
 	switch ev.Name {
 	case "config-changed", "upgrade-charm":
 		// Juju also runs config-changed when the machine's addresses change.

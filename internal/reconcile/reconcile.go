@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"charm-octavia/internal/cloud"
+	"charm-octavia/internal/hostnet"
 	"charm-octavia/internal/juju"
 	"charm-octavia/internal/octavia"
 	"charm-octavia/internal/system/apt"
@@ -53,6 +55,17 @@ type Unit struct {
 	// Now and Rand default to the clock and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
+
+	// ConnectCloud opens an OpenStack session with the service
+	// credentials; Plumbing plugs the health-manager interface; ObserveLink
+	// reads it cheaply. Nil ConnectCloud leaves the management network alone.
+	ConnectCloud func(ctx context.Context, c cloud.Credentials) (ManagementCloud, error)
+	Plumbing     Plumbing
+	ObserveLink  func(name string) (hostnet.Observed, error)
+
+	cloudSession ManagementCloud
+	lastReport   *cloud.Report
+	lastStatus   octavia.Status
 
 	// secrets are the secret values this pass knows (passwords from
 	// relations, the shared keys, passphrases); Redact removes them from
@@ -138,13 +151,22 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 	// A pass that installs packages plans again with them installed, so
 	// that it configures the unit in the same hook.
 	var pl octavia.Plan
+	var in octavia.Inputs
 	var faults []octavia.Reason
 	for round := 0; round < 2; round++ {
-		in, err := u.inputs(ctx, s)
-		if err != nil {
+		if in, err = u.inputs(ctx, s); err != nil {
 			return err
 		}
 		u.knowSecrets(in)
+		if round == 0 && u.ConnectCloud != nil {
+			if err := u.manageNetwork(ctx, s, &in); err != nil {
+				_ = s.save(path)
+				return err
+			}
+			// The interface may have its address now.
+			in.Host.MgmtAddress = u.System.InterfaceAddress("o-hm0")
+		}
+		in.Network = s.Mgmt.State
 		pl = u.Planner.Plan(in)
 		missing := len(s.Packages.Missing)
 		if faults, err = u.apply(ctx, s, pl); err != nil {
@@ -156,15 +178,19 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 			break
 		}
 	}
+	if u.ConnectCloud != nil && !u.departing() {
+		u.pushAgentConfig(ctx, s, in)
+	}
 	reasons := append(append([]octavia.Reason{}, pl.Reasons...), faults...)
 	st := octavia.StatusOf(reasons)
 	if s.Paused {
 		st = octavia.Paused
 	}
+	u.lastStatus = st
 	if err := u.status(ctx, s, juju.Status{Code: st.Code, Message: st.Message}); err != nil {
 		return err
 	}
-	s.Converged = len(faults) == 0 && pl.Configure && (pl.SchemaReady || pl.Migrate)
+	s.Converged = len(faults) == 0 && pl.Configure && (pl.SchemaReady || pl.Migrate) && !s.Mgmt.Pending
 	return s.save(path)
 }
 
@@ -214,12 +240,14 @@ func (u *Unit) status(ctx context.Context, s *Snapshot, st juju.Status) error {
 
 // pendingActions are declared in actions.yaml and arrive with later work.
 var pendingActions = map[string]string{
-	"configure-resources": "the management network (Neutron resources, health-manager ports)",
-	"openstack-upgrade":   "upgrade support",
-	"package-upgrade":     "upgrade support",
+	"openstack-upgrade": "upgrade support",
+	"package-upgrade":   "upgrade support",
 }
 
 func (u *Unit) runAction(ctx context.Context, name string) error {
+	if name == "configure-resources" {
+		return u.configureResources(ctx)
+	}
 	if run, ok := unitActions[name]; ok {
 		return run(u, ctx)
 	}
@@ -227,4 +255,46 @@ func (u *Unit) runAction(ctx context.Context, name string) error {
 		return u.Tools.ActionFail(ctx, fmt.Sprintf("%s is not implemented in this revision of the charm yet; it arrives with %s", name, what))
 	}
 	return u.Tools.ActionFail(ctx, "unknown action "+name)
+}
+
+// configureResources is the configure-resources action: on the leader, one
+// pass that creates or finds the cloud resources whatever
+// auto-configure-resources says, then reports what it created, found, could
+// not find and could not do.
+func (u *Unit) configureResources(ctx context.Context) error {
+	leader, err := u.Tools.IsLeader(ctx)
+	if err != nil {
+		return err
+	}
+	if !leader {
+		return u.Tools.ActionFail(ctx, "configure-resources must run on the leader unit")
+	}
+	if u.ConnectCloud == nil {
+		return u.Tools.ActionFail(ctx, "this unit has no OpenStack client")
+	}
+	if err := u.Reconcile(ctx); err != nil {
+		return u.Tools.ActionFail(ctx, u.Redact(firstLine(err.Error())))
+	}
+	r := u.lastReport
+	if r == nil {
+		return u.Tools.ActionFail(ctx, "the management network is not managed yet: "+u.Redact(u.lastStatus.Message))
+	}
+	results := map[string]string{
+		"created": strings.Join(r.Created, "\n"),
+		"found":   strings.Join(r.Found, "\n"),
+		"missing": strings.Join(r.Missing, "\n"),
+		"failed":  strings.Join(r.Failed, "\n"),
+	}
+	for k, v := range results {
+		if v == "" {
+			delete(results, k)
+		}
+	}
+	if err := u.Tools.ActionSet(ctx, results); err != nil {
+		return err
+	}
+	if len(r.Missing) > 0 || len(r.Failed) > 0 {
+		return u.Tools.ActionFail(ctx, "some cloud resources are missing or could not be set up: see the results")
+	}
+	return nil
 }

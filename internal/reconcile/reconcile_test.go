@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"charm-octavia/internal/cloud"
 	"charm-octavia/internal/juju"
 	"charm-octavia/internal/juju/jujutest"
 	"charm-octavia/internal/octavia"
@@ -21,6 +22,9 @@ type harness struct {
 	planner *octavia.Planner
 	systems map[string]*fakeSystem
 	dirs    map[string]string
+	// cloud and links, when set, are the management network (mgmtnet_test.go).
+	cloud *fakeCloud
+	links map[string]*fakeLink
 }
 
 func newHarness(t testing.TB, units ...string) *harness {
@@ -55,6 +59,11 @@ func (h *harness) run(unit string, env jujutest.HookEnv) (int, error) {
 		Planner: h.planner,
 		Log:     io.Discard,
 		Now:     func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) },
+	}
+	if h.cloud != nil {
+		u.ConnectCloud = func(context.Context, cloud.Credentials) (ManagementCloud, error) { return h.cloud, nil }
+		u.Plumbing = h.links[unit]
+		u.ObserveLink = h.links[unit].observe
 	}
 	err := u.Run(context.Background())
 	ctx.Close(err == nil)
@@ -304,7 +313,7 @@ func TestBadConfigBlocksAndKeepsFiles(t *testing.T) {
 
 func TestPendingActionsFailClearly(t *testing.T) {
 	h := newHarness(t, "octavia/0")
-	for _, a := range []string{"configure-resources", "openstack-upgrade", "package-upgrade"} {
+	for _, a := range []string{"openstack-upgrade", "package-upgrade"} {
 		ctx := h.m.Context("octavia/0", jujutest.HookEnv{Action: a})
 		vars := ctx.Env()
 		vars["JUJU_CHARM_DIR"] = h.dirs["octavia/0"]

@@ -57,6 +57,8 @@ type Snapshot struct {
 	Status     juju.Status `json:"status"`
 	AppVersion string      `json:"app-version"`
 	Ports      []string    `json:"ports"`
+	// Mgmt is what the management-network stage keeps between hooks.
+	Mgmt MgmtSnapshot `json:"mgmt"`
 	// Converged is true when the last pass left nothing to retry.
 	Converged bool `json:"converged"`
 }

@@ -236,6 +236,16 @@ func (c Credentials) PublicAuthURL() string {
 	return baseURL(c.ServiceProtocol, c.ServiceHost, c.ServicePort)
 }
 
+// InternalAuthURL is keystone's internal endpoint,
+// {internal_protocol}://{internal_host}:{internal_port}, or the public one
+// when keystone sent no internal endpoint.
+func (c Credentials) InternalAuthURL() string {
+	if u := baseURL(c.InternalProtocol, c.InternalHost, c.InternalPort); u != "" {
+		return u
+	}
+	return c.PublicAuthURL()
+}
+
 func baseURL(proto, host, port string) string {
 	if host == "" {
 		return ""
