@@ -2,53 +2,81 @@
 # Component of test/bed/bed.sh (sourced by it; uses its helpers): real Neutron
 # (ML2/OVS) and Open vSwitch in userspace, on loopback only, without systemd.
 #
-# What runs (all from Debian 12 packages, OpenStack Zed):
-#   ovsdb-server      unix:/var/run/openvswitch/db.sock, and ptcp:6640:127.0.0.1
-#                     for the agent (a Manager row + the manager_options remote)
-#   ovs-vswitchd      userspace datapath only (no kernel module): bridges are
-#                     datapath_type=netdev; br-int is created here
-#   neutron-api       /etc/init.d/neutron-api (uWSGI, user neutron), 127.0.0.1:9696
-#   neutron-rpc-server /etc/init.d/neutron-rpc-server (user neutron)
-#   neutron-openvswitch-agent  started by us AS ROOT with start-stop-daemon
+# What runs (Debian 12 packages, OpenStack Zed; neutron 21.0.0, OVS 3.1.0):
+#   ovsdb-server     unix:/var/run/openvswitch/db.sock, and tcp 127.0.0.1:6640
+#                    for the agent (Manager ptcp:6640:127.0.0.1 + the
+#                    manager_options remote); db /var/lib/openvswitch/conf.db
+#   ovs-vswitchd     userspace datapath only (no kernel module): bridges are
+#                    datapath_type=netdev; br-int is created here, br-tun by
+#                    the agent; OpenFlow controller = the agent on 127.0.0.1:6633
+#   neutron-server   /usr/bin/neutron-server (eventlet) as user neutron, started
+#                    with start-stop-daemon: API on 127.0.0.1:9696, 1 API, 1 RPC,
+#                    1 state-report and 1 periodic worker. NOT the packaged
+#                    uWSGI neutron-api + neutron-rpc-server: see the traps.
+#   neutron-openvswitch-agent  as ROOT with start-stop-daemon; host = hostname
+#                    firewall_driver = openvswitch (works on the netdev datapath:
+#                    its conntrack flows are installed and hit)
+#   Pidfiles in /var/run/neutron (neutron-server.bed.pid,
+#   neutron-openvswitch-agent.pid) and /var/run/openvswitch.
 #
-# Logs: OVS in /var/log/openvswitch/{ovsdb-server,ovs-vswitchd}.log; API in
-# /var/log/neutron/neutron-api.log; RPC server in
-# /var/log/neutron/neutron-rpc-server.log; agent in
-# $LOG_DIR/neutron-openvswitch-agent.log (+ .out for its stdout/stderr);
-# neutron-db-manage in $LOG_DIR/neutron-db-manage.log; apt in $LOG_DIR/apt.log.
+# Logs: /var/log/neutron/neutron-server.log; $LOG_DIR/neutron-openvswitch-agent.log
+# (+ neutron-server.out / neutron-openvswitch-agent.out: stdout/stderr);
+# /var/log/openvswitch/{ovsdb-server,ovs-vswitchd}.log;
+# $LOG_DIR/neutron-db-manage.log; apt in $LOG_DIR/apt.log. ($LOG_DIR=/var/log/octavia-bed)
 #
-# Set up once per bed (idempotent, a warm `up` changes nothing):
+# Set up once (idempotent; a warm `up` rewrites and restarts nothing, ~3 s):
 #   MariaDB DB + user `neutron`; RabbitMQ user `neutron` on vhost `openstack`;
 #   Keystone user `neutron` (admin in project `services`), service `neutron`
 #   (type network), endpoints public/internal/admin http://127.0.0.1:9696 in
 #   RegionOne; /etc/neutron/neutron.conf, plugins/ml2/ml2_conf.ini,
-#   plugins/ml2/openvswitch_agent.ini (whole files, 0640 root:neutron),
-#   /etc/default/neutron-server (uWSGI bind + workers); neutron-db-manage
-#   upgrade head (marker $BED_DIR/neutron.db-synced, redone if the DB is empty).
+#   plugins/ml2/openvswitch_agent.ini (whole files, 0640 root:neutron);
+#   neutron-db-manage upgrade head (marker $BED_DIR/neutron.db-synced, redone
+#   if the DB has no tables). A changed file restarts what reads it.
 # Secrets: $BED_DIR/{mysql-neutron,rabbit-neutron,keystone-neutron}.pw. They go
 # to mysql and rabbitmqctl on stdin and to Keystone in an HTTP body (a small
-# Python helper with the stdlib), never on a command line.
+# stdlib Python helper, neutron_py), never on a command line.
+# `down` keeps the OVS db and the tap devices of bridges and internal ports
+# (DOWN); `reset` deletes them (exit --cleanup), drops DB `neutron` and its
+# users and removes the OVS db. Keystone and RabbitMQ entries go with the
+# core's reset.
 #
 # Traps met:
+#  - The packaged uWSGI API (/etc/init.d/neutron-api) delays what a request
+#    triggers after its response: the API is eventlet-monkey-patched, and
+#    under uWSGI the eventlet hub of a worker only runs while it serves a
+#    request. Port updates reach the agent as OVO pushes from a green thread
+#    (plugins/ml2/ovo_rpc.py), so an admin-state change took 12-48 s to reach
+#    the agent (never, until other requests came). With neutron-server: DOWN
+#    1.5 s after `admin_state_up=false`, ACTIVE 2 s after `true`. neutron-server
+#    is also what Ubuntu (and so the neutron-api charm) runs, and it runs the
+#    periodic workers that a uWSGI deployment would need as a third service.
 #  - Debian has no package `neutron-plugin-ml2`: it is a virtual package
-#    provided by neutron-common (dpkg-query cannot see it), and neutron-server
-#    is a metapackage for neutron-api + neutron-rpc-server.
+#    provided by neutron-common (dpkg-query cannot see it); `neutron-server`
+#    is a metapackage (neutron-api + neutron-rpc-server). /usr/bin/neutron-server
+#    comes with neutron-common.
 #  - /etc/init.d/neutron-api is NAME=neutron-server: it reads
-#    /etc/default/neutron-server and writes /var/run/neutron/neutron-server.pid.
-#    Like Keystone's, it binds `--http-socket :9696` (all interfaces, 8
-#    processes x 32 threads) unless /etc/default/neutron-server overrides
-#    DAEMON_ARGS; uWSGI ignores bind_host in neutron.conf.
+#    /etc/default/neutron-server, writes /var/run/neutron/neutron-server.pid
+#    and binds `--http-socket :9696` (all interfaces, 8 processes x 32
+#    threads; bind_host is ignored). The bed writes a loopback override there
+#    in case someone starts it, and stops it (and neutron-rpc-server) if running.
 #  - The packaged neutron.conf turns on Nova notifications and the metering and
-#    qos plugins, and the packaged openvswitch_agent.ini maps `external:br-ex`
-#    (the agent dies if br-ex does not exist). The bed writes its own files.
+#    qos plugins, and openvswitch_agent.ini maps `external:br-ex` (the agent
+#    dies when br-ex does not exist). The bed writes its own files.
 #  - The agent must run as root: under its init script (user neutron) sudo
 #    privsep-helper asks for a password.
 #  - After a restart the agent's old row stays "alive" for agent_down_time
-#    (75 s): waiting for "alive" is not enough, `up` waits for a started_at
-#    newer than the agent's start.
+#    (75 s): `up` waits for a started_at newer than the agent's start.
+#  - start-stop-daemon --background calls setsid and forks again: the pidfile's
+#    PID is not the session id. The agent's privsep helpers and ovsdb-client
+#    monitor are in that session; `down` ends what is left of it.
+#  - Stopping takes time: the agent spends ~8 s closing its RPC consumers,
+#    neutron-server ~6 s for its workers; `down` stops both at once.
+#  - ovs-vswitchd without --cleanup leaves its tap devices (ovs-netdev, br-int,
+#    br-tun, internal ports) in the kernel, persistent: the next start
+#    re-attaches them, so an internal port keeps its MAC across down/up.
 #  - /etc/openvswitch/conf.db is a symlink to /var/lib/openvswitch/conf.db.
 #  - PID 1 does not reap: stopped daemons stay as zombies; every check here
-#    looks at the process state, not just at the PID.
+#    looks at the process state and command line, not just at the PID.
 
 COMPONENTS+=(neutron)
 
@@ -260,7 +288,10 @@ def extensions():
         print(e["alias"])
 
 
-{"keystone": keystone, "agents": agents, "extensions": extensions}[sys.argv[1]]()
+try:
+    {"keystone": keystone, "agents": agents, "extensions": extensions}[sys.argv[1]]()
+except (OSError, ValueError, KeyError) as e:  # URLError is an OSError
+    sys.exit("neutron_py %s: %s: %s" % (sys.argv[1], type(e).__name__, e))
 PYEOF
 }
 
@@ -604,9 +635,8 @@ neutron_up() {
     if ! neutron_agent_proc_up; then
         neutron_agent_start
     else
-        local line
-        line=$(neutron_agent_line)
-        [ "$(awk '{print $2}' <<<"$line")" = True ] \
+        # Running already (maybe just started by a concurrent `up`): alive soon.
+        wait_for 60 "agent alive" neutron_agent_started_since 0 \
             || die "neutron-openvswitch-agent runs but is not alive in Neutron (see $NEUTRON_AGENT_LOG)"
     fi
     if neutron_py extensions 2>/dev/null | grep -qx dvr; then
@@ -657,7 +687,7 @@ neutron_reset() {
     ovs_db_up && taps=$(ovs-vsctl --timeout=5 --bare --columns=name find Interface type=internal 2>/dev/null || true)
     neutron_down --cleanup
     # Whatever tap device of OVS's is left (ovs-vswitchd was not running, say).
-    for t in $taps ovs-netdev; do
+    for t in $taps br-int br-tun ovs-netdev; do
         if ip -d link show dev "$t" 2>/dev/null | grep -q ' tun '; then ip link del dev "$t" 2>/dev/null || true; fi
     done
     if command -v mariadbd >/dev/null; then
