@@ -84,9 +84,6 @@ type netPass struct {
 // updates in with what it learnt (leader settings, port, reasons).
 func (u *Unit) manageNetwork(ctx context.Context, s *Snapshot, in *octavia.Inputs) error {
 	ev := u.Env.Event()
-	if u.departing() {
-		return u.leaveNetwork(ctx, s, *in)
-	}
 	if !octavia.ManagesNetwork(*in) {
 		s.Mgmt = MgmtSnapshot{}
 		in.Network = octavia.NetworkState{}
@@ -414,7 +411,7 @@ func (u *Unit) leaveNetwork(ctx context.Context, s *Snapshot, in octavia.Inputs)
 			u.Logf("removed %s", name)
 		}
 	}
-	if s.Mgmt.State.Port == nil {
+	if s.Mgmt.State.Port == nil || u.ConnectCloud == nil {
 		return nil
 	}
 	creds, ok := cloudCredentials(in)

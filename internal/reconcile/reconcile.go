@@ -158,6 +158,15 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 			return err
 		}
 		u.knowSecrets(in)
+		if round == 0 && u.departing() {
+			// Teardown: give back the port and the interface, change
+			// nothing else (the machine is going away).
+			err := u.leaveNetwork(ctx, s, in)
+			if serr := s.save(path); err == nil {
+				err = serr
+			}
+			return err
+		}
 		if round == 0 && u.ConnectCloud != nil {
 			if err := u.manageNetwork(ctx, s, &in); err != nil {
 				_ = s.save(path)
@@ -178,7 +187,7 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 			break
 		}
 	}
-	if u.ConnectCloud != nil && !u.departing() {
+	if u.ConnectCloud != nil {
 		u.pushAgentConfig(ctx, s, in)
 	}
 	reasons := append(append([]octavia.Reason{}, pl.Reasons...), faults...)

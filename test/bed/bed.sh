@@ -6,6 +6,7 @@
 #   bed.sh down    stop Keystone, RabbitMQ, MariaDB (data is kept)
 #   bed.sh status  one line per service; exit 1 if any is down
 #   bed.sh reset   wipe the bed's data (DBs, rabbit vhosts/users, state dir), then down
+#   bed.sh stop neutron-server   stop one server (fault injection); `up` starts it again
 #
 # Secrets live in /var/lib/octavia-bed (0700 dir, 0600 files) and are never
 # printed or put on a command line (see README.md for the one place where a
@@ -473,5 +474,11 @@ case "${1:-}" in
     down) cmd_down ;;
     status) status ;;
     reset) cmd_reset ;;
-    *) echo "usage: $0 up|down|status|reset" >&2; exit 2 ;;
+    # Fault injection for the functional tests: stop one server, keep the rest.
+    stop)
+        case "${2:-}" in
+            neutron-server) neutron_server_stop ;;
+            *) die "stop: unknown service ${2:-} (known: neutron-server)" ;;
+        esac ;;
+    *) echo "usage: $0 up|down|status|reset|stop neutron-server" >&2; exit 2 ;;
 esac

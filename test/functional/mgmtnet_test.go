@@ -237,6 +237,21 @@ func TestManagementNetwork(t *testing.T) {
 	d := deployNoop(t)
 	cleanNeutron(t)
 	t.Cleanup(func() { cleanNeutron(t) })
+
+	// A load balancer first, so that there is an amphora (noop) to push
+	// the new agent configuration to once the controller list exists.
+	c := newClient(t)
+	var lb struct {
+		LB struct {
+			ID string `json:"id"`
+		} `json:"loadbalancer"`
+	}
+	c.do("POST", "/v2/lbaas/loadbalancers", map[string]any{"loadbalancer": map[string]any{
+		"name": "mgmtnet-lb", "vip_subnet_id": "8b9f7d6c-0d2c-4a8e-9c1b-3f0a1e2d4c5b"}}, &lb)
+	c.waitLB(lb.LB.ID, "ACTIVE", 2*time.Minute)
+	t.Cleanup(func() { c.Do("DELETE", "/v2/lbaas/loadbalancers/"+lb.LB.ID+"?cascade=true", nil, nil) })
+	workerLog := logSize(t, "/var/log/octavia/octavia-worker.log")
+
 	d.relateNetwork()
 
 	// Resources, each once, tagged.
@@ -282,6 +297,23 @@ func TestManagementNetwork(t *testing.T) {
 			break
 		}
 		time.Sleep(time.Second)
+	}
+
+	// The leader told the running amphora its new configuration, once
+	// every unit served it (here: the one unit).
+	if got := d.model().LeaderData[octavia.LeaderAgentConfig]; got == "" {
+		t.Errorf("the amphora agent configuration was not pushed (leader setting %s unset)", octavia.LeaderAgentConfig)
+	}
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
+		done := logSince(t, "/var/log/octavia/octavia-worker.log", workerLog, "Finished amphora agent configuration update")
+		if done != "" {
+			t.Logf("octavia-worker: %s", done)
+			break
+		}
+		if time.Now().After(end) {
+			t.Errorf("octavia-worker never updated the amphora's agent configuration")
+			break
+		}
 	}
 
 	// Drift on the machine: repaired by the next hook, from what the unit knows.
@@ -378,10 +410,13 @@ func TestManagementNetworkFaults(t *testing.T) {
 	cleanNeutron(t)
 	t.Cleanup(func() { cleanNeutron(t) })
 
-	// Neutron down when the relations arrive.
-	run(t, "/etc/init.d/neutron-api", "stop")
+	// Neutron down when the relations arrive (the providers' data is
+	// what they published while it was up).
+	api, ovs := provider(t, d.bin, "neutron-api"), provider(t, d.bin, "neutron-openvswitch")
+	run(t, filepath.Join(repo, "test/bed/bed.sh"), "stop", "neutron-server")
 	t.Cleanup(func() { exec.Command(filepath.Join(repo, "test/bed/bed.sh"), "up").Run() })
-	d.relateNetwork()
+	d.relate("neutron-api", "neutron-api", func(map[string]string) map[string]string { return api })
+	d.relate("neutron-openvswitch", "neutron-openvswitch-octavia", func(map[string]string) map[string]string { return ovs })
 	if st := d.status(); !strings.HasPrefix(st, "waiting ") {
 		t.Errorf("with Neutron stopped: %s", st)
 	}
@@ -406,4 +441,30 @@ func TestManagementNetworkFaults(t *testing.T) {
 	if ids := tagged(t, "network", "charm-octavia"); len(ids) != 1 {
 		t.Errorf("networks tagged charm-octavia after recovery: %v", ids)
 	}
+}
+
+// logSize is the current length of a log file.
+func logSize(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// logSince returns the lines of a log written after offset that contain substr.
+func logSince(t *testing.T, path string, offset int64, substr string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil || int64(len(b)) < offset {
+		return ""
+	}
+	var out []string
+	for _, l := range strings.Split(string(b[offset:]), "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
