@@ -29,7 +29,9 @@ func newFakeCloud() *fakeCloud {
 	return &fakeCloud{ports: map[string]cloud.Port{}, status: "ACTIVE"}
 }
 
-func (f *fakeCloud) call(format string, a ...any) { f.calls = append(f.calls, fmt.Sprintf(format, a...)) }
+func (f *fakeCloud) call(format string, a ...any) {
+	f.calls = append(f.calls, fmt.Sprintf(format, a...))
+}
 
 func (f *fakeCloud) take() []string { c := f.calls; f.calls = nil; return c }
 
