@@ -288,3 +288,28 @@ func TestManagementNetworkFaults(t *testing.T) {
 		t.Fatalf("port ACTIVE again: %s %q", st.Code, st.Message)
 	}
 }
+
+// BenchmarkUpdateStatusWithNetwork measures update-status on a converged
+// unit that manages the management network: the link is compared with what
+// the last pass learnt, and OpenStack is not called.
+func BenchmarkUpdateStatusWithNetwork(b *testing.B) {
+	h := newHarness(b, "octavia/0")
+	h.deploy(true)
+	fc := h.withNetwork()
+	h.hook("octavia/0", "update-status")
+	fc.take()
+	calls := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n, err := h.run("octavia/0", jujutest.HookEnv{Hook: "update-status"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		calls += n
+	}
+	b.StopTimer()
+	if c := fc.take(); len(c) > 0 {
+		b.Fatalf("update-status called OpenStack: %v", c)
+	}
+	b.ReportMetric(float64(calls)/float64(b.N), "hook-tool-calls/op")
+}
