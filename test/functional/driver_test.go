@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"charm-octavia/internal/emulated"
 	"charm-octavia/internal/juju/jujutest"
@@ -60,6 +61,10 @@ func (d *deployment) hook(env jujutest.HookEnv) emulated.Result {
 	res, err := d.Hook(env)
 	fatalIf(d.t, err, "emulator")
 	d.t.Logf("%-40s %4d calls %8.1f ms  status: %s", env.Hook+env.Action, res.Calls, float64(res.Duration.Microseconds())/1000, d.status())
+	if res.Duration > 5*time.Second {
+		// A slow hook shows what it did (the charm's log has no secrets).
+		d.t.Logf("%s log:\n%s", env.Hook+env.Action, res.Output)
+	}
 	return res
 }
 
