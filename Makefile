@@ -11,7 +11,7 @@ help:
 	@echo "make test        unit tests alone (no root, no network)"
 	@echo "make demo        deploy Octavia on this machine through the charm, with a sample load balancer (root)"
 	@echo "make demo-stop   stop what the demo started (keeps its data)"
-	@echo "make functional  the charm deployed on real MariaDB, RabbitMQ, Keystone and Octavia, with a tempest subset (root)"
+	@echo "make functional  the charm deployed on real MariaDB, RabbitMQ, Keystone, Neutron, OVS and Octavia, with a tempest subset (root)"
 	@echo "make conformance octavia-tempest-plugin API tests, the full set (~30 min, root)"
 	@echo "make clean       remove build output"
 
@@ -34,8 +34,12 @@ test:
 check: test
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) functional; else echo "make check: the functional level needs root; ran the unit tests only"; exit 1; fi
 
+# The bed first: internal/cloud and internal/hostnet test against its real
+# Keystone, Neutron, Nova, Glance and Open vSwitch. -p 1: the packages share
+# the machine's services, one at a time.
 functional: $(DISPATCH)
-	$(GO) test -tags functional -count=1 -v -timeout 40m ./test/functional/...
+	test/bed/bed.sh up
+	$(GO) test -tags functional -p 1 -count=1 -v -timeout 50m ./internal/cloud/ ./internal/hostnet/ ./test/functional/...
 
 # Tools of the local demo and the functional tests.
 build/jujuc-emulator build/provider build/octavia-demo: FORCE
