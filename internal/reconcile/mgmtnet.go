@@ -66,6 +66,8 @@ type MgmtSnapshot struct {
 	Audited time.Time `json:"audited,omitempty"`
 	// Pending is true when that pass left something to wait for.
 	Pending bool `json:"pending,omitempty"`
+	// DownSince is when the port was first seen bound but DOWN.
+	DownSince time.Time `json:"down-since,omitempty"`
 	// State is this unit's port and the reasons it is not done.
 	State octavia.NetworkState `json:"state"`
 }
@@ -234,6 +236,7 @@ func (p *netPass) port(ctx context.Context, record octavia.MgmtNetwork) {
 		// The agent wires a freshly plugged interface within seconds.
 		port = p.waitActive(ctx, want, port)
 	}
+	p.replugIfStuck(ctx, port, hp)
 	switch {
 	case port.VIFType == "binding_failed":
 		p.wait(fmt.Sprintf("Health-manager port binding failed on host %s, retrying", want.Host))
@@ -243,6 +246,38 @@ func (p *netPass) port(ctx context.Context, record octavia.MgmtNetwork) {
 		p.wait(fmt.Sprintf("Health-manager port is %s, waiting for Neutron", port.Status))
 	case hp.Address == "":
 		p.wait("Health-manager port has no IPv6 address yet")
+	}
+}
+
+// stuckDownAfter is how long a bound, plugged port may stay DOWN before the
+// interface is deleted and added again (the Open vSwitch agent wires an
+// interface when it appears; it does not look at one it missed again).
+const stuckDownAfter = time.Minute
+
+// replugIfStuck re-plugs o-hm0 when Neutron has shown the port bound but
+// DOWN for longer than stuckDownAfter.
+func (p *netPass) replugIfStuck(ctx context.Context, port cloud.Port, hp *octavia.HealthManagerPort) {
+	m := &p.s.Mgmt
+	if port.Status == "ACTIVE" || port.VIFType == "binding_failed" || port.VIFType == "unbound" || !port.AdminUp {
+		m.DownSince = time.Time{}
+		return
+	}
+	now := p.u.now()
+	if m.DownSince.IsZero() {
+		m.DownSince = now
+		return
+	}
+	if now.Sub(m.DownSince) < stuckDownAfter {
+		return
+	}
+	p.u.Logf("health-manager port %s DOWN since %s: plugging %s again", port.ID, m.DownSince.Format(time.RFC3339), hostnet.InterfaceName)
+	m.DownSince = now
+	if _, err := p.u.Plumbing.Remove(ctx, hostnet.InterfaceName, hostnet.Bridge); err != nil {
+		p.wait("Cannot re-plug the health-manager interface: " + firstLine(err.Error()))
+		return
+	}
+	if _, err := p.u.plumb(ctx, hp); err != nil {
+		p.wait("Cannot re-plug the health-manager interface: " + firstLine(err.Error()))
 	}
 }
 

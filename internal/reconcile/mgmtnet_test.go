@@ -6,9 +6,11 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"charm-octavia/internal/cloud"
 	"charm-octavia/internal/hostnet"
+	"charm-octavia/internal/juju"
 	"charm-octavia/internal/juju/jujutest"
 	"charm-octavia/internal/octavia"
 )
@@ -280,6 +282,14 @@ func TestManagementNetworkFaults(t *testing.T) {
 	if st := h2.status("octavia/0"); st.Code != "waiting" || st.Message != "Health-manager port is DOWN, waiting for Neutron" {
 		t.Fatalf("port DOWN: %s %q", st.Code, st.Message)
 	}
+	// Still DOWN a minute later: the interface is plugged again.
+	l2 := h2.links["octavia/0"]
+	ensures := l2.ensures
+	h2.now = h2.now.Add(2 * time.Minute)
+	h2.hook("octavia/0", "update-status")
+	if !l2.removed || l2.ensures != ensures+1 {
+		t.Errorf("a port DOWN for two minutes was not plugged again (removed %v, ensures %d -> %d)", l2.removed, ensures, l2.ensures)
+	}
 	p := fc2.ports["octavia/0"]
 	p.Status = "ACTIVE"
 	fc2.ports["octavia/0"] = p
@@ -312,4 +322,49 @@ func BenchmarkUpdateStatusWithNetwork(b *testing.B) {
 		b.Fatalf("update-status called OpenStack: %v", c)
 	}
 	b.ReportMetric(float64(calls)/float64(b.N), "hook-tool-calls/op")
+}
+
+// TestConfigureResourcesAction runs the action on the leader (a report of
+// what was found) and on a follower (refused).
+func TestConfigureResourcesAction(t *testing.T) {
+	h := newHarness(t, "octavia/0", "octavia/1")
+	h.deploy(true)
+	if err := h.m.SetConfig("auto-configure-resources", false); err != nil {
+		t.Fatal(err)
+	}
+	h.hook("octavia/0", "config-changed")
+	h.hook("octavia/1", "config-changed")
+	fc := h.withNetwork()
+	if calls := fc.take(); len(calls) != 0 {
+		t.Fatalf("auto-configure-resources=false still called OpenStack: %v", calls)
+	}
+	if st := h.status("octavia/0"); st.Message != "Awaiting end-user execution of `configure-resources` action to create required resources" {
+		t.Fatalf("before the action: %+v", st)
+	}
+	for _, tc := range []struct {
+		unit   string
+		failed bool
+	}{{"octavia/1", true}, {"octavia/0", false}} {
+		ctx := h.m.Context(tc.unit, jujutest.HookEnv{Action: "configure-resources"})
+		vars := ctx.Env()
+		vars["JUJU_CHARM_DIR"] = h.dirs[tc.unit]
+		u := &Unit{Env: juju.ReadEnv(func(k string) string { return vars[k] }), Tools: juju.New(ctx), System: h.systems[tc.unit],
+			Planner: h.planner, Now: func() time.Time { return h.now },
+			ConnectCloud: func(context.Context, cloud.Credentials) (ManagementCloud, error) { return fc, nil },
+			Plumbing:     h.links[tc.unit], ObserveLink: h.links[tc.unit].observe}
+		if err := u.Run(context.Background()); err != nil {
+			t.Fatalf("%s: %v", tc.unit, err)
+		}
+		st := ctx.Action()
+		ctx.Close(true)
+		if st.Failed != tc.failed {
+			t.Errorf("%s: failed=%v (%q), want %v", tc.unit, st.Failed, st.Message, tc.failed)
+		}
+		if !tc.failed && !strings.Contains(fmt.Sprint(st.Results["found"]), "lb-mgmt-net") {
+			t.Errorf("%s: results %v lack what was found", tc.unit, st.Results)
+		}
+	}
+	if _, ok := octavia.ParseMgmtNetwork(h.leaderData()); !ok {
+		t.Errorf("the action did not record the management network")
+	}
 }

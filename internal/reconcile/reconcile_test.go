@@ -22,6 +22,8 @@ type harness struct {
 	planner *octavia.Planner
 	systems map[string]*fakeSystem
 	dirs    map[string]string
+	// now is the clock of every pass.
+	now time.Time
 	// cloud and links, when set, are the management network (mgmtnet_test.go).
 	cloud *fakeCloud
 	links map[string]*fakeLink
@@ -35,7 +37,8 @@ func newHarness(t testing.TB, units ...string) *harness {
 	}
 	m.SetEndpoints(append(octavia.Endpoints(), "public", "internal", "admin")...)
 	m.AddPeerRelation(octavia.EndpointCluster)
-	h := &harness{t: t, m: m, planner: octavia.NewPlanner(), systems: map[string]*fakeSystem{}, dirs: map[string]string{}}
+	h := &harness{t: t, m: m, planner: octavia.NewPlanner(), systems: map[string]*fakeSystem{}, dirs: map[string]string{},
+		now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
 	for i, u := range units {
 		m.AddUnit(u, i == 0)
 		h.systems[u] = newFakeSystem()
@@ -58,7 +61,7 @@ func (h *harness) run(unit string, env jujutest.HookEnv) (int, error) {
 		System:  h.systems[unit],
 		Planner: h.planner,
 		Log:     io.Discard,
-		Now:     func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) },
+		Now:     func() time.Time { return h.now },
 	}
 	if h.cloud != nil {
 		u.ConnectCloud = func(context.Context, cloud.Credentials) (ManagementCloud, error) { return h.cloud, nil }
