@@ -25,6 +25,14 @@ const SvcNRPE = "nagios-nrpe-server"
 // octavia group. Its name keeps upstream's check name, cert_controller_cert.
 const ControllerCertOnlyPath = CertDir + "/controller_cert.crt"
 
+// Membership is a user that must belong to a group.
+type Membership struct{ User, Group string }
+
+// nagiosReadsCertificates: the nagios user, which runs the certificate
+// checks, joins the octavia group to read the certificates (upstream does
+// the same). Its daemon must restart to run checks with the new group.
+var nagiosReadsCertificates = Membership{User: "nagios", Group: "octavia"}
+
 // monitoredServices are the services with a process check: those the charm
 // runs on every unit (Plan.Services).
 func monitoredServices() []string {
@@ -110,8 +118,9 @@ func publishNRPE(in Inputs, out map[string]relations.Bag) {
 
 // monitoringFiles are the files the checks need on the machine: the nrpe
 // command files, the Nagios service definitions when nrpe exports them,
-// the certificate check plugin and the certificate-only controller file.
-func monitoringFiles(in Inputs, b *pki.Bundle) ([]File, []Dir, error) {
+// the certificate check plugin and the certificate-only controller file;
+// and the nagios user's membership of the octavia group.
+func (pl *Plan) monitoringFiles(in Inputs, b *pki.Bundle) ([]File, []Dir, error) {
 	checks, remote, err := nrpeChecks(in)
 	if err != nil || checks == nil {
 		return nil, nil, err
@@ -145,6 +154,7 @@ func monitoringFiles(in Inputs, b *pki.Bundle) ([]File, []Dir, error) {
 		File{Path: nrpe.CertCheckPlugin, Owner: "root", Group: "root", Mode: 0o755, Data: nrpe.CertCheckScript()},
 		File{Path: ControllerCertOnlyPath, Owner: "root", Group: "octavia", Mode: 0o640, Data: b.ControllerCert},
 	)
+	pl.Memberships = append(pl.Memberships, nagiosReadsCertificates)
 	var dirs []Dir
 	for _, d := range []string{path.Dir(nrpe.ConfDir), nrpe.ConfDir, path.Dir(nrpe.PluginDir), nrpe.PluginDir} {
 		dirs = append(dirs, Dir{Path: d, Owner: "root", Group: "root", Mode: 0o755})

@@ -66,6 +66,12 @@ func TestPlanMonitoring(t *testing.T) {
 	if len(pl.Installed) != 11 || len(pl.ReloadOthers) != 1 || pl.ReloadOthers[0] != SvcNRPE {
 		t.Errorf("installed %v, reload others %v", pl.Installed, pl.ReloadOthers)
 	}
+	if len(pl.Memberships) != 1 || pl.Memberships[0] != (Membership{"nagios", "octavia"}) {
+		t.Errorf("memberships %v", pl.Memberships)
+	}
+	if pl := p.Plan(noop(readyInputs(t))); len(pl.Memberships) != 0 {
+		t.Errorf("memberships without nrpe %v", pl.Memberships)
+	}
 	for _, d := range []string{"/etc/nagios", nrpe.ConfDir, "/usr/local/lib/nagios", nrpe.PluginDir} {
 		found := false
 		for _, dir := range pl.Dirs {

@@ -98,7 +98,7 @@ func optionalPlace(p string) bool {
 // plan no longer has; removing a file reloads what reads it.
 func (pl *Plan) addOptional(in Inputs, b *pki.Bundle) error {
 	pf, pd := policyFiles(in)
-	mf, md, err := monitoringFiles(in, b)
+	mf, md, err := pl.monitoringFiles(in, b)
 	if err != nil {
 		return err
 	}

@@ -12,12 +12,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"charm-octavia/internal/octavia"
 	"charm-octavia/internal/policyd"
+	"charm-octavia/internal/system/users"
 )
 
 // PolicySnapshot is what the last read of the policyd-override resource
@@ -135,17 +137,40 @@ func (u *Unit) removeStale(s *Snapshot, pl octavia.Plan, restart, reload map[str
 	return nil
 }
 
-// reloadOthers reloads the other charms' services whose files changed, when
-// they are installed; a failure is logged, not a reason (they are not ours).
-func (u *Unit) reloadOthers(ctx context.Context, pl octavia.Plan, reload map[string]bool) {
+// refreshOthers gives users the groups the plan asks for (a user not
+// created yet is left for a later pass), then reloads the other charms'
+// services whose files changed, or restarts them when a user joined a group
+// (their processes get the group at start), if they are installed. A
+// failure is logged, not a reason: they are not this charm's services.
+func (u *Unit) refreshOthers(ctx context.Context, pl octavia.Plan, reload map[string]bool) {
+	joined := false
+	if pl.Configure {
+		for _, m := range pl.Memberships {
+			changed, err := u.System.EnsureMember(ctx, m.User, m.Group)
+			var unknown *users.UnknownError
+			switch {
+			case errors.As(err, &unknown):
+			case err != nil:
+				u.Logf("%v", err)
+			case changed:
+				u.Logf("added %s to group %s", m.User, m.Group)
+				joined = true
+			}
+		}
+	}
 	for _, svc := range pl.ReloadOthers {
-		if !reload[svc] || !u.System.ServiceExists(svc) {
+		if !(reload[svc] || joined) || !u.System.ServiceExists(svc) {
 			continue
 		}
-		if err := u.System.Services().Reload(ctx, svc); err != nil {
-			u.Logf("reload %s: %v", svc, err)
+		svcs := u.System.Services()
+		verb, do := "reloaded", svcs.Reload
+		if joined {
+			verb, do = "restarted", svcs.Restart
+		}
+		if err := do(ctx, svc); err != nil {
+			u.Logf("%s %s: %v", verb, svc, err)
 			continue
 		}
-		u.Logf("reloaded %s", svc)
+		u.Logf("%s %s", verb, svc)
 	}
 }

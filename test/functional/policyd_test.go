@@ -34,22 +34,29 @@ func writePolicyZip(t *testing.T, name string, files map[string]string) string {
 	return path
 }
 
-// listProviders answers the HTTP status of GET /v2/lbaas/providers.
+// listProviders answers the HTTP status of GET /v2/lbaas/providers. A
+// server error is retried for a while: a graceful Apache reload (the charm
+// reloads it when the policy files change) ends the old WSGI daemons, and a
+// request they held in flight answers 500.
 func listProviders(c *client) int {
-	err := c.Do("GET", "/v2/lbaas/providers", nil, nil)
-	var se *lbapi.StatusError
-	switch {
-	case err == nil:
-		return 200
-	case errors.As(err, &se):
-		return se.Code
+	c.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := c.Do("GET", "/v2/lbaas/providers", nil, nil)
+		var se *lbapi.StatusError
+		switch {
+		case err == nil:
+			return 200
+		case !errors.As(err, &se):
+			c.t.Fatalf("GET /v2/lbaas/providers: %v", err)
+		case se.Code < 500 || time.Now().After(deadline):
+			return se.Code
+		}
+		time.Sleep(time.Second)
 	}
-	c.t.Fatalf("GET /v2/lbaas/providers: %v", err)
-	return 0
 }
 
-// waitProviders waits until listing providers answers want: a graceful
-// Apache reload replaces the WSGI daemons one request later.
+// waitProviders waits until listing providers answers want.
 func waitProviders(c *client, want int) {
 	c.t.Helper()
 	deadline := time.Now().Add(time.Minute)
