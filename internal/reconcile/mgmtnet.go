@@ -411,8 +411,8 @@ func (u *Unit) pushAgentConfig(ctx context.Context, s *Snapshot, in octavia.Inpu
 	}
 	for unit, got := range octavia.PeerAgentConfigs(in) {
 		if got != want {
+			// Its cluster-relation-changed brings the leader back here.
 			u.Logf("amphora agent configuration: waiting for %s", unit)
-			s.Mgmt.Pending = true
 			return
 		}
 	}
