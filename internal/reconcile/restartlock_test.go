@@ -403,3 +403,31 @@ func TestNextUnitRoundRobin(t *testing.T) {
 		}
 	}
 }
+
+// TestConvergedClusterIsQuiet: once the roll is over, the lock costs
+// nothing: no effect, no relation write, update-status within budget.
+func TestConvergedClusterIsQuiet(t *testing.T) {
+	h := threeUnits(t)
+	rel := h.m.RelationsOn(octavia.EndpointCluster)[0]
+	before := maps.Clone(rel.LocalAppData)
+	for _, u := range h.m.UnitNames() {
+		for _, hook := range []string{"config-changed", "update-status", "leader-settings-changed"} {
+			calls, err := h.run(u, jujutest.HookEnv{Hook: hook})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ops := h.systems[u].takeOps(); len(ops) > 0 {
+				t.Errorf("%s %s did %v", u, hook, ops)
+			}
+			if budget := map[bool]int{true: 3, false: 30}[hook == "update-status"]; calls > budget {
+				t.Errorf("%s %s made %d calls, budget %d", u, hook, calls, budget)
+			}
+		}
+		if ctx := h.m.History[len(h.m.History)-1]; ctx.Calls["relation-set"] > 0 {
+			t.Errorf("%s wrote relation data on a converged unit", u)
+		}
+	}
+	if !maps.Equal(before, rel.LocalAppData) {
+		t.Errorf("the application bag changed: %v -> %v", before, rel.LocalAppData)
+	}
+}

@@ -218,7 +218,7 @@ func (u *Unit) upgradeAction(ctx context.Context, release bool) error {
 	case after.Paused:
 		results["restart"] = "none: the unit is paused, resume starts the services"
 	case len(after.Restart.Pending) > 0:
-		results["restart"] = "queued: " + strings.Join(after.Restart.Pending, " ") + " restart when this unit gets the restart lock"
+		results["restart"] = "queued: " + strings.Join(after.Restart.Pending, " ") + " restart in a later hook, once the schema is migrated and this unit holds the restart lock"
 	default:
 		results["restart"] = "done"
 	}
