@@ -21,7 +21,7 @@ type templateSet struct{ t *template.Template }
 const memcachedServer = "127.0.0.1:11211"
 
 // files renders every file of a configured unit.
-func (p *Planner) files(in Inputs, release string, b *pki.Bundle, db mysqlshared.Database, mq rabbitmq.Broker, ks keystone.Credentials) ([]File, error) {
+func (p *Planner) files(in Inputs, release string, b *pki.Bundle, db mysqlshared.Database, mq rabbitmq.Broker, ks keystone.Credentials, tls apiTLS) ([]File, error) {
 	var files []File
 	conf := func(path string, mode fs.FileMode, data []byte, restart, reload []string) {
 		files = append(files, File{Path: path, Owner: "root", Group: "octavia", Mode: mode, Data: data, Restart: restart, Reload: reload})
@@ -116,14 +116,14 @@ func (p *Planner) files(in Inputs, release string, b *pki.Bundle, db mysqlshared
 	conf(ConfPath, 0o640, octaviaConf, controllers, []string{SvcApache})
 
 	site, err := renderTemplate(p.templates.t, "octavia-api.conf.tmpl", struct{ Port, PublicPort, Processes int }{
-		APIBackendPort, APIPort, workers(in.Config, in.Host.CPUs),
+		tls.wsgiPort(), APIPort, workers(in.Config, in.Host.CPUs),
 	})
 	if err != nil {
 		return nil, err
 	}
 	files = append(files, File{Path: APISitePath, Owner: "root", Group: "root", Mode: 0o644, Data: site, Reload: []string{SvcApache}})
 
-	haproxy, err := renderTemplate(p.templates.t, "haproxy.cfg.tmpl", haproxyView(in))
+	haproxy, err := renderTemplate(p.templates.t, "haproxy.cfg.tmpl", haproxyView(in, tls.on()))
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +135,11 @@ func (p *Planner) files(in Inputs, release string, b *pki.Bundle, db mysqlshared
 	}
 	files = append(files, networkdFile(in)...)
 	files = append(files, File{Path: MemcachedPath, Owner: "root", Group: "root", Mode: 0o644, Data: memcached, Restart: []string{SvcMemcached}})
+	tlsFiles, err := p.tlsFiles(tls)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, tlsFiles...)
 	return files, nil
 }
 
@@ -165,7 +170,7 @@ func workerSettings(in Inputs) []KV {
 type backend struct{ Name, Address string }
 
 // haproxyView lists every unit's API backend: this unit and its peers.
-func haproxyView(in Inputs) any {
+func haproxyView(in Inputs, checkSSL bool) any {
 	timeout := func(v *int, def int) int {
 		if v == nil || *v == 0 {
 			return def
@@ -173,7 +178,7 @@ func haproxyView(in Inputs) any {
 		return *v
 	}
 	c := in.Config
-	backends := []backend{{Name: unitSlug(in.Unit), Address: hostPort(addressOf(in.Host, "internal"), APIBackendPort)}}
+	backends := []backend{{Name: unitSlug(in.Unit), Address: hostPort(unitAddress(c, in.Host, "internal"), APIBackendPort)}}
 	for _, peer := range openstackha.Parse(in.Relations[EndpointCluster]) {
 		addr := peer.Internal
 		if addr == "" {
@@ -189,11 +194,12 @@ func haproxyView(in Inputs) any {
 		IPv6                                                       bool
 		QueueTimeout, ConnectTimeout, ClientTimeout, ServerTimeout int
 		Backends                                                   []backend
+		CheckSSL                                                   bool
 	}{
 		Port: APIPort, IPv6: in.Host.IPv6,
 		QueueTimeout: timeout(c.HAProxyQueueTimeout, 9000), ConnectTimeout: timeout(c.HAProxyConnectTimeout, 9000),
 		ClientTimeout: timeout(c.HAProxyClientTimeout, 90000), ServerTimeout: timeout(c.HAProxyServerTimeout, 90000),
-		Backends: backends,
+		Backends: backends, CheckSSL: checkSSL,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"charm-octavia/internal/pki"
 	"charm-octavia/internal/relations"
+	"charm-octavia/internal/relations/hacluster"
 )
 
 // Endpoint names, as in charms/octavia/metadata.yaml.
@@ -61,6 +62,12 @@ type Inputs struct {
 	// Network is what the last management-network pass left (this unit's
 	// health-manager port, and what is not done yet).
 	Network NetworkState
+	// Policy is the policyd-override resource as last read (policy.go).
+	Policy Policy
+	// Installed lists the optional files (policy overrides, monitoring)
+	// a previous pass installed, which the plan removes when it no longer
+	// wants them (policy.go).
+	Installed []string
 	// Now is the time of the pass, for certificate validity.
 	Now time.Time
 }
@@ -93,6 +100,13 @@ type Host struct {
 	MgmtAddress string
 	// Systemd is true when the machine booted with systemd.
 	Systemd bool
+	// NagiosExport is true when nrpe's Nagios export directory exists
+	// (nrpe.ExportDir), where the charm then writes service definitions.
+	NagiosExport bool
+	// Interfaces are the machine's network interfaces with their addresses
+	// and prefix lengths, in kernel order: the VIPs' NIC and netmask, the
+	// subnet of a binding, the address inside an os-*-network.
+	Interfaces []hacluster.Interface
 }
 
 // Packages is the state of the Debian packages the charm manages.

@@ -126,6 +126,21 @@ type Plan struct {
 	Ports []string
 	// Reasons the unit is not active, most important first.
 	Reasons []Reason
+	// StatusPrefix precedes every status message: "PO: " or
+	// "PO (broken): " while use-policyd-override is true (policy.go).
+	StatusPrefix string
+	// Remove lists files a previous pass installed that the unit no longer
+	// wants (only when Configure); their Restart and Reload apply as for a
+	// change. Installed is what to remember as installed (policy.go).
+	Remove    []File
+	Installed []string
+	// ReloadOthers are services of other charms that read files the charm
+	// writes (the nrpe daemon): reloaded when such a file changes, and
+	// restarted when a Memberships user joined a group, if installed.
+	ReloadOthers []string
+	// Memberships are supplementary groups to give existing users
+	// (monitoring.go), only when Configure.
+	Memberships []Membership
 }
 
 // Dir is a directory with its owner and mode.
@@ -159,12 +174,13 @@ func NewPlanner() *Planner { return &Planner{templates: templateSet{parseTemplat
 func (p *Planner) Plan(in Inputs) Plan {
 	c := in.Config
 	var pl Plan
+	pl.StatusPrefix = policyStatusPrefix(in)
 	pl.Packages = PackageNames()
 	pl.Disable = []string{SvcPackagedAPI}
 	pl.Ports = []string{strconv.Itoa(APIPort) + "/tcp"}
 
 	// Bad configuration blocks the unit and leaves everything as it is.
-	problems := c.Validate()
+	problems := append(c.Validate(), monitoringProblems(in)...)
 	origin, err := apt.ParseOrigin(c.OpenStackOrigin)
 	if err == nil && in.Host.Series != "" {
 		origin, err = origin.ForSeries(in.Host.Series)
@@ -177,6 +193,13 @@ func (p *Planner) Plan(in Inputs) Plan {
 	if pkiProblem != nil {
 		problems = append(problems, *pkiProblem)
 	}
+	tls := apiTLSOf(in)
+	problems = append(problems, tls.problems...)
+	problems = append(problems, endpointProblems(c, in.Host, appOf(in.Unit))...)
+	ha, haProblems, haReasons := haPlan(in)
+	if len(problems) == 0 {
+		problems = haProblems
+	}
 	if len(problems) > 0 {
 		pl.Reasons = append(pl.Reasons, configReason(problems))
 		// Packages and the source need a valid origin; keep both as they are.
@@ -184,7 +207,10 @@ func (p *Planner) Plan(in Inputs) Plan {
 		return pl
 	}
 
-	pl.Publish = p.publish(in)
+	pl.Publish = p.publish(in, tls)
+	for id, bag := range ha {
+		pl.Publish[id] = bag
+	}
 
 	// Required relations, upstream messages.
 	db, dbReady := mysqlshared.Parse(in.Relations[EndpointSharedDB], in.Unit)
@@ -234,7 +260,7 @@ func (p *Planner) Plan(in Inputs) Plan {
 	// Everything needed is here: render.
 	pl.Configure = true
 	release := releaseOf(in.Packages.OctaviaVersion)
-	files, err := p.files(in, release, bundle, db, broker, creds)
+	files, err := p.files(in, release, bundle, db, broker, creds, tls)
 	if err != nil {
 		// A template fault is a charm bug, not an operator error.
 		pl.Configure = false
@@ -251,8 +277,14 @@ func (p *Planner) Plan(in Inputs) Plan {
 	if len(networkdFile(in)) > 0 {
 		pl.Dirs = append(pl.Dirs, Dir{Path: networkdDir, Owner: "root", Group: "root", Mode: 0o755})
 	}
-	pl.ApacheModules = []string{"wsgi"}
-	pl.ApacheSites = []string{"octavia-api"}
+	if err := pl.addOptional(in, bundle); err != nil {
+		pl.Configure = false
+		pl.Reasons = append(pl.Reasons, Reason{Blocked, "Charm error rendering monitoring: " + err.Error()})
+		return pl
+	}
+	pl.Dirs = append(pl.Dirs, tls.dirs()...)
+	pl.ApacheModules = append([]string{"wsgi"}, tls.modules()...)
+	pl.ApacheSites = append([]string{"octavia-api"}, tls.sites()...)
 	// Order matters: on Ubuntu the octavia-api package starts Apache with
 	// its own site on 9876; Apache must move to 9866 before haproxy binds 9876.
 	pl.Services = []string{SvcMemcached, SvcApache, SvcHAProxy, SvcWorker, SvcHealth, SvcHousekeeping}
@@ -272,7 +304,9 @@ func (p *Planner) Plan(in Inputs) Plan {
 		pl.Reasons = append(pl.Reasons, Reason{Waiting, "Waiting for the leader to migrate the database"})
 	}
 
+	pl.Reasons = append(pl.Reasons, tls.reasons...)
 	pl.Reasons = append(pl.Reasons, networkReasons(in)...)
+	pl.Reasons = append(pl.Reasons, haReasons...)
 	pl.publishPeerState(in)
 	return pl
 }
@@ -413,14 +447,9 @@ func addressOf(h Host, binding string) string {
 }
 
 // endpointURL builds an API URL for one endpoint type (public, internal,
-// admin): the os-*-hostname override wins, else the binding address.
-func endpointURL(c Config, h Host, kind string) string {
-	host := map[string]string{
-		"public": c.OSPublicHostname, "internal": c.OSInternalHostname, "admin": c.OSAdminHostname,
-	}[kind]
-	if host == "" {
-		host = addressOf(h, kind)
-	}
+// admin) on the host resolveAddress picks (endpoints.go).
+func endpointURL(in Inputs, kind string) string {
+	host := resolveAddress(in.Config, in.Host, appOf(in.Unit), kind)
 	if host == "" {
 		return ""
 	}
@@ -428,7 +457,7 @@ func endpointURL(c Config, h Host, kind string) string {
 }
 
 // publish builds this unit's relation data for every relation it has.
-func (p *Planner) publish(in Inputs) map[string]relations.Bag {
+func (p *Planner) publish(in Inputs, tls apiTLS) map[string]relations.Bag {
 	out := map[string]relations.Bag{}
 	c, h := in.Config, in.Host
 	each := func(endpoint string, bag relations.Bag) {
@@ -442,7 +471,11 @@ func (p *Planner) publish(in Inputs) map[string]relations.Bag {
 	if a := addressOf(h, EndpointAMQP); a != "" {
 		each(EndpointAMQP, rabbitmq.Request("octavia", "openstack", a))
 	}
-	public, internal, admin := endpointURL(c, h, "public"), endpointURL(c, h, "internal"), endpointURL(c, h, "admin")
+	public, internal, admin := endpointURL(in, "public"), endpointURL(in, "internal"), endpointURL(in, "admin")
+	public, internal, admin = tls.url(public), tls.url(internal), tls.url(admin)
+	for id, bag := range tls.requests {
+		out[id] = bag
+	}
 	if public != "" && internal != "" && admin != "" {
 		each(EndpointIdentityService, keystone.Request(keystone.Registration{
 			Region: c.Region, PublicURL: public, InternalURL: internal, AdminURL: admin,
@@ -450,7 +483,8 @@ func (p *Planner) publish(in Inputs) map[string]relations.Bag {
 		each(EndpointNeutronAPI, neutronlb.Request("octavia", internal))
 	}
 	each(EndpointCluster, openstackha.Request(openstackha.Addresses{
-		Admin: addressOf(h, "admin"), Internal: addressOf(h, "internal"), Public: addressOf(h, "public"),
+		Admin: unitAddress(c, h, "admin"), Internal: unitAddress(c, h, "internal"), Public: unitAddress(c, h, "public"),
 	}))
+	publishNRPE(in, out)
 	return out
 }

@@ -24,6 +24,7 @@ const migrationTimeout = 10 * time.Minute
 // Each step is idempotent and does nothing when the unit already matches.
 func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octavia.Reason, error) {
 	var faults []octavia.Reason
+	pl = u.upgradePlan(s, pl)
 	// A paused unit touches no service (pause.go); the record is read once.
 	if err := u.readPaused(ctx, s); err != nil {
 		return nil, err
@@ -31,8 +32,13 @@ func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octav
 
 	// Packages and their source.
 	if len(pl.Packages) > 0 {
+		version := s.Packages.OctaviaVersion
 		if err := u.applyPackages(ctx, s, pl); err != nil {
 			return nil, err
+		}
+		if version != "" && version != s.Packages.OctaviaVersion {
+			// Upgraded to another release: Reconcile plans again for it.
+			return nil, nil
 		}
 	}
 	if err := u.disablePackagedAPI(ctx, s, pl); err != nil {
@@ -47,6 +53,10 @@ func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octav
 				return nil, err
 			}
 		}
+		if err := u.removeStale(s, pl, restart, reload); err != nil {
+			return nil, err
+		}
+		trust := false
 		for _, f := range pl.Files {
 			changed, err := u.System.WriteFile(f)
 			if err != nil {
@@ -54,6 +64,7 @@ func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octav
 			}
 			if changed {
 				u.Logf("wrote %s", f.Path)
+				trust = trust || octavia.IsSystemCA(f.Path)
 				for _, svc := range f.Restart {
 					restart[svc] = true
 				}
@@ -80,6 +91,14 @@ func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octav
 				reload[octavia.SvcApache] = true
 			}
 		}
+		// A new or renewed CA joins the system trust store (the API's
+		// own clients, and Octavia's clients of Vault-issued services).
+		if trust {
+			if err := u.System.UpdateCATrust(ctx); err != nil {
+				return nil, fmt.Errorf("update-ca-certificates: %w", err)
+			}
+			u.Logf("updated the system CA trust store")
+		}
 	}
 
 	schemaReady := pl.SchemaReady
@@ -93,8 +112,19 @@ func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octav
 	// A paused unit renders its files but starts, restarts and reloads
 	// nothing: resume starts the services with what is on disk then.
 	if pl.Configure && schemaReady && !s.Paused {
-		faults = append(faults, u.runServices(ctx, pl.Services, restart, reload)...)
+		// Restarts go through the peer restart lock (restartlock.go).
+		reasons, err := u.rollServices(ctx, s, pl.Services, restart, reload)
+		if err != nil {
+			return nil, err
+		}
+		faults = append(faults, reasons...)
+	} else {
+		u.holdRestarts(s, restart)
 	}
+	if err := u.grantRestart(ctx, s); err != nil {
+		return nil, err
+	}
+	u.refreshOthers(ctx, pl, reload)
 
 	// Tell Juju: relation data, ports, version.
 	if err := u.publish(ctx, s, pl.Publish); err != nil {
@@ -118,6 +148,10 @@ func (u *Unit) applyPackages(ctx context.Context, s *Snapshot, pl octavia.Plan) 
 	origin := pl.Origin
 	want := originKey(origin)
 	sourceChanged := s.Packages.SourceConfigured != want
+	if originChanged(s, origin) && len(s.Packages.Missing) == 0 {
+		// An installed unit changes source: an upgrade (upgrade.go).
+		return u.upgradeOnOriginChange(ctx, s, origin)
+	}
 	if sourceChanged {
 		if origin.NeedsKeyring() {
 			if err := u.status(ctx, s, juju.Status{Code: "maintenance", Message: "Configuring the package source"}); err != nil {

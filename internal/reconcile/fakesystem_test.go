@@ -7,8 +7,10 @@ import (
 	"sort"
 
 	"charm-octavia/internal/octavia"
+	"charm-octavia/internal/relations/hacluster"
 	"charm-octavia/internal/system/apt"
 	"charm-octavia/internal/system/service"
+	"charm-octavia/internal/system/users"
 )
 
 // fakeSystem is a machine in memory: it records every effect so tests can
@@ -22,6 +24,10 @@ type fakeSystem struct {
 	mgmt       string
 	ops        []string // every effect, in order
 	migrateErr error
+	// candidate is the octavia-common version an upgrade installs ("": none newer).
+	candidate string
+	// interfaces are the machine's network interfaces and their addresses.
+	interfaces []hacluster.Interface
 }
 
 func newFakeSystem() *fakeSystem {
@@ -36,6 +42,7 @@ func (f *fakeSystem) takeOps() []string { ops := f.ops; f.ops = nil; return ops 
 func (f *fakeSystem) CPUs() int                           { return 2 }
 func (f *fakeSystem) Series() string                      { return "jammy" }
 func (f *fakeSystem) InterfaceAddress(name string) string { return f.mgmt }
+func (f *fakeSystem) Interfaces() []hacluster.Interface   { return f.interfaces }
 func (f *fakeSystem) MissingPackages(_ context.Context, names []string) ([]string, error) {
 	var missing []string
 	for _, n := range names {
@@ -64,6 +71,15 @@ func (f *fakeSystem) InstallPackages(_ context.Context, names []string) error {
 	}
 	return nil
 }
+func (f *fakeSystem) UpgradePackages(_ context.Context, names []string) error {
+	names = append([]string(nil), names...)
+	sort.Strings(names)
+	f.op("apt-get upgrade %v", names)
+	if f.candidate != "" {
+		f.version = f.candidate
+	}
+	return nil
+}
 func (f *fakeSystem) EnsureDir(d octavia.Dir) (bool, error) {
 	if old, ok := f.dirs[d.Path]; ok && old == d {
 		return false, nil
@@ -79,6 +95,25 @@ func (f *fakeSystem) WriteFile(file octavia.File) (bool, error) {
 	}
 	f.files[file.Path] = file
 	f.op("write %s", file.Path)
+	return true, nil
+}
+func (f *fakeSystem) EnsureMember(_ context.Context, user, group string) (bool, error) {
+	if !f.installed["user:"+user] {
+		return false, &users.UnknownError{Kind: "user", Name: user}
+	}
+	if f.installed["member:"+user+":"+group] {
+		return false, nil
+	}
+	f.installed["member:"+user+":"+group] = true
+	f.op("usermod -a -G %s %s", group, user)
+	return true, nil
+}
+func (f *fakeSystem) RemoveFile(path string) (bool, error) {
+	if _, ok := f.files[path]; !ok {
+		return false, nil
+	}
+	delete(f.files, path)
+	f.op("remove %s", path)
 	return true, nil
 }
 func (f *fakeSystem) EnableApacheModule(_ context.Context, name string) (bool, error) {
@@ -99,6 +134,13 @@ func (f *fakeSystem) EnableApacheSite(_ context.Context, name string) (bool, err
 }
 func (f *fakeSystem) ServiceExists(name string) bool { return f.installed[name] }
 func (f *fakeSystem) Services() service.Services     { return fakeServices{f} }
+
+// UpdateCATrust records update-ca-certificates.
+func (f *fakeSystem) UpdateCATrust(context.Context) error {
+	f.op("update-ca-certificates")
+	return nil
+}
+
 func (f *fakeSystem) Run(_ context.Context, name string, args ...string) ([]byte, error) {
 	f.op("run %s %v", name, args)
 	if f.migrateErr != nil {

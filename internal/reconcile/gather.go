@@ -9,6 +9,7 @@ import (
 
 	"charm-octavia/internal/octavia"
 	"charm-octavia/internal/relations"
+	"charm-octavia/internal/relations/nrpe"
 )
 
 // fullRefreshEvents re-read everything from Juju: the unit is new. A charm
@@ -213,7 +214,10 @@ func (u *Unit) hostFacts() octavia.Host {
 	h.IPv6 = err == nil
 	_, err = os.Stat(u.root("/run/systemd/system"))
 	h.Systemd = err == nil
+	_, err = os.Stat(u.root(nrpe.ExportDir))
+	h.NagiosExport = err == nil
 	h.MgmtAddress = u.System.InterfaceAddress("o-hm0")
+	h.Interfaces = u.System.Interfaces()
 	return h
 }
 

@@ -3,15 +3,18 @@ package reconcile
 import (
 	"context"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 
 	"charm-octavia/internal/octavia"
+	"charm-octavia/internal/relations/hacluster"
 	"charm-octavia/internal/system"
 	"charm-octavia/internal/system/apache"
 	"charm-octavia/internal/system/apt"
 	"charm-octavia/internal/system/files"
 	"charm-octavia/internal/system/service"
+	"charm-octavia/internal/system/users"
 )
 
 // SystemHost is the real machine: Debian packages, files, accounts, Apache
@@ -75,6 +78,36 @@ func (h *SystemHost) InterfaceAddress(name string) string {
 	return v4
 }
 
+// Interfaces lists the machine's network interfaces with their addresses
+// and prefix lengths, in kernel order (netlink through the standard library:
+// no process). An interface whose addresses cannot be read is listed empty.
+func (h *SystemHost) Interfaces() []hacluster.Interface {
+	ifcs, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	out := make([]hacluster.Interface, 0, len(ifcs))
+	for _, ifc := range ifcs {
+		hi := hacluster.Interface{Name: ifc.Name}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			ipn, ok := a.(*net.IPNet)
+			if !ok {
+				continue
+			}
+			ip, ok := netip.AddrFromSlice(ipn.IP)
+			if !ok {
+				continue
+			}
+			// IPv4 comes as a 16-byte address with a 4-byte mask.
+			bits, _ := ipn.Mask.Size()
+			hi.Addrs = append(hi.Addrs, netip.PrefixFrom(ip.Unmap(), bits))
+		}
+		out = append(out, hi)
+	}
+	return out
+}
+
 // MissingPackages lists the names that are not installed.
 func (h *SystemHost) MissingPackages(ctx context.Context, names []string) ([]string, error) {
 	return h.packages.Missing(ctx, names)
@@ -100,6 +133,21 @@ func (h *SystemHost) UpdatePackages(ctx context.Context) error { return h.packag
 
 // InstallPackages installs packages with apt-get.
 func (h *SystemHost) InstallPackages(ctx context.Context, names []string) error {
+	return h.packages.Install(ctx, names)
+}
+
+// EnsureMember adds a user to a group unless it belongs to it already.
+func (h *SystemHost) EnsureMember(ctx context.Context, user, group string) (bool, error) {
+	return users.New(h.root, h.cmd).EnsureMember(ctx, user, group)
+}
+
+// RemoveFile removes a file the charm installed, if it is there.
+func (h *SystemHost) RemoveFile(path string) (bool, error) { return h.files.RemoveFile(path) }
+
+// UpgradePackages upgrades installed packages to their candidate versions
+// (apt-get install of the same names: what they need comes along, the
+// machine's other packages stay as they are).
+func (h *SystemHost) UpgradePackages(ctx context.Context, names []string) error {
 	return h.packages.Install(ctx, names)
 }
 
@@ -139,4 +187,11 @@ func (h *SystemHost) Services() service.Services { return h.services }
 // Run runs a command (the schema migration) and returns its standard output.
 func (h *SystemHost) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	return h.cmd.Run(ctx, name, args, nil, nil)
+}
+
+// UpdateCATrust rebuilds the system trust store from the CA files under
+// /usr/local/share/ca-certificates (Debian's update-ca-certificates).
+func (h *SystemHost) UpdateCATrust(ctx context.Context) error {
+	_, err := h.cmd.Run(ctx, "update-ca-certificates", []string{"--fresh"}, nil, nil)
+	return err
 }

@@ -154,6 +154,8 @@ func TestManagementNetworkConverges(t *testing.T) {
 	h.relationHooks("octavia/0", peer.ID, "octavia/1")
 	h.hook("octavia/1", "leader-settings-changed")
 	h.relationHooks("octavia/0", peer.ID, "octavia/1")
+	// The restarts for the new controller list take turns (restartlock.go).
+	h.settle()
 
 	ls := h.leaderData()
 	rec, ok := octavia.ParseMgmtNetwork(ls)

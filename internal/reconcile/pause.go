@@ -24,6 +24,8 @@ var unitActions = map[string]func(*Unit, context.Context) error{
 	"resume":             (*Unit).resume,
 	"restart-services":   (*Unit).restartServices,
 	"security-checklist": (*Unit).securityChecklist,
+	"openstack-upgrade":  (*Unit).openstackUpgrade,
+	"package-upgrade":    (*Unit).packageUpgrade,
 }
 
 // Keys of the pause record in Juju's unit state (state-set). It outlives
@@ -262,7 +264,14 @@ func (u *Unit) restartServices(ctx context.Context) error {
 	if s.Paused {
 		return u.Tools.ActionFail(ctx, "unit is paused: resume it first")
 	}
-	restarted, err := u.restartInOrder(ctx, u.installedServices())
+	// With peers, the restart waits for the rolling-restart lock (restartlock.go).
+	queued, restarted, err := u.restartUnderLock(ctx, s, u.installedServices())
+	if serr := s.save(path); err == nil && serr != nil {
+		err = serr
+	}
+	if queued {
+		return u.Tools.ActionSet(ctx, map[string]string{"queued": "the services restart when the leader grants this unit the restart lock (rolling restart)"})
+	}
 	if len(restarted) > 0 {
 		if err := u.Tools.ActionSet(ctx, map[string]string{"restarted": strings.Join(restarted, " ")}); err != nil {
 			return err

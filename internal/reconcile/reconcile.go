@@ -17,6 +17,7 @@ import (
 	"charm-octavia/internal/hostnet"
 	"charm-octavia/internal/juju"
 	"charm-octavia/internal/octavia"
+	"charm-octavia/internal/relations/hacluster"
 	"charm-octavia/internal/system/apt"
 	"charm-octavia/internal/system/service"
 )
@@ -27,18 +28,23 @@ type System interface {
 	CPUs() int
 	Series() string
 	InterfaceAddress(name string) string
+	Interfaces() []hacluster.Interface
 	MissingPackages(ctx context.Context, names []string) ([]string, error)
 	PackageVersion(ctx context.Context, name string) (string, error)
 	WriteSource(o apt.Origin) error
 	UpdatePackages(ctx context.Context) error
 	InstallPackages(ctx context.Context, names []string) error
+	UpgradePackages(ctx context.Context, names []string) error
 	EnsureDir(d octavia.Dir) (bool, error)
+	RemoveFile(path string) (bool, error)
+	EnsureMember(ctx context.Context, user, group string) (bool, error)
 	WriteFile(f octavia.File) (bool, error)
 	EnableApacheModule(ctx context.Context, name string) (bool, error)
 	EnableApacheSite(ctx context.Context, name string) (bool, error)
 	ServiceExists(name string) bool
 	Services() service.Services
 	Run(ctx context.Context, name string, args ...string) (stdout []byte, err error)
+	UpdateCATrust(ctx context.Context) error
 }
 
 // Unit is one unit of the charm during one hook or action.
@@ -66,6 +72,9 @@ type Unit struct {
 	cloudSession ManagementCloud
 	lastReport   *cloud.Report
 	lastStatus   octavia.Status
+
+	// upgrade is set by the upgrade actions for the pass they run (upgrade.go).
+	upgrade *upgradeRun
 
 	// secrets are the secret values this pass knows (passwords from
 	// relations, the shared keys, passphrases); Redact removes them from
@@ -140,6 +149,9 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 	if err := u.refresh(ctx, s, full); err != nil {
 		return fmt.Errorf("read model: %w", err)
 	}
+	if err := u.readPolicy(ctx, s, full); err != nil {
+		return err
+	}
 	// dpkg is asked only when packages can have changed, so that
 	// update-status on a converged unit starts no process.
 	if full || ev.Name == "config-changed" || ev.Name == "start" || !s.Converged {
@@ -177,13 +189,14 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 		}
 		in.Network = s.Mgmt.State
 		pl = u.Planner.Plan(in)
-		missing := len(s.Packages.Missing)
+		missing, version := len(s.Packages.Missing), s.Packages.OctaviaVersion
 		if faults, err = u.apply(ctx, s, pl); err != nil {
 			// Keep what was learnt (e.g. installed packages); Juju retries the hook.
 			_ = s.save(path)
 			return err
 		}
-		if missing == 0 || len(s.Packages.Missing) > 0 {
+		// An upgrade to another release plans again too (upgrade.go).
+		if len(s.Packages.Missing) > 0 || (missing == 0 && version == s.Packages.OctaviaVersion) {
 			break
 		}
 	}
@@ -191,10 +204,11 @@ func (u *Unit) Reconcile(ctx context.Context) error {
 		u.pushAgentConfig(ctx, s, in)
 	}
 	reasons := append(append([]octavia.Reason{}, pl.Reasons...), faults...)
-	st := octavia.StatusOf(reasons)
+	st := u.upgradeStatus(s, pl, octavia.StatusOf(reasons))
 	if s.Paused {
 		st = octavia.Paused
 	}
+	st.Message = pl.StatusPrefix + st.Message
 	u.lastStatus = st
 	if err := u.status(ctx, s, juju.Status{Code: st.Code, Message: st.Message}); err != nil {
 		return err
@@ -226,6 +240,8 @@ func (u *Unit) inputs(ctx context.Context, s *Snapshot) (octavia.Inputs, error) 
 		Shared:         shared,
 		Host:           host,
 		Packages:       s.Packages,
+		Policy:         s.policyInputs(),
+		Installed:      s.Installed,
 		Now:            u.now(),
 	}, nil
 }
@@ -248,10 +264,7 @@ func (u *Unit) status(ctx context.Context, s *Snapshot, st juju.Status) error {
 }
 
 // pendingActions are declared in actions.yaml and arrive with later work.
-var pendingActions = map[string]string{
-	"openstack-upgrade": "upgrade support",
-	"package-upgrade":   "upgrade support",
-}
+var pendingActions = map[string]string{}
 
 func (u *Unit) runAction(ctx context.Context, name string) error {
 	if name == "configure-resources" {

@@ -314,7 +314,8 @@ func TestBadConfigBlocksAndKeepsFiles(t *testing.T) {
 	}
 }
 
-func TestPendingActionsFailClearly(t *testing.T) {
+// TestUpgradeActionsBeforeInstallFailClearly: nothing to upgrade yet.
+func TestUpgradeActionsBeforeInstallFailClearly(t *testing.T) {
 	h := newHarness(t, "octavia/0")
 	for _, a := range []string{"openstack-upgrade", "package-upgrade"} {
 		ctx := h.m.Context("octavia/0", jujutest.HookEnv{Action: a})
@@ -326,7 +327,7 @@ func TestPendingActionsFailClearly(t *testing.T) {
 		}
 		st := ctx.Action()
 		ctx.Close(true)
-		if st == nil || !st.Failed || !strings.Contains(st.Message, "not implemented") {
+		if st == nil || !st.Failed || !strings.Contains(st.Message, "not installed yet") {
 			t.Errorf("%s: %+v", a, st)
 		}
 	}
@@ -418,6 +419,8 @@ func TestSecretChangedRereadsTheSecret(t *testing.T) {
 	if _, err := h.run("octavia/1", jujutest.HookEnv{Hook: "secret-changed", SecretID: sec.URI(), SecretLabel: "octavia-control-plane"}); err != nil {
 		t.Fatal(err)
 	}
+	// The restart takes turns with the leader (restartlock.go).
+	h.settle()
 	conf := string(h.systems["octavia/1"].files[octavia.ConfPath].Data)
 	if !strings.Contains(conf, "heartbeat_key = rotated-heartbeat-key") {
 		t.Error("octavia/1 did not render the new heartbeat key after secret-changed")

@@ -59,6 +59,12 @@ type Snapshot struct {
 	Ports      []string    `json:"ports"`
 	// Mgmt is what the management-network stage keeps between hooks.
 	Mgmt MgmtSnapshot `json:"mgmt"`
+	// Restart is this unit's side of the rolling-restart lock (restartlock.go).
+	Restart RestartLock `json:"restart,omitzero"`
+	// Policy is what the policyd-override resource held (policyd.go), and
+	// Installed the optional files the last configured pass installed.
+	Policy    PolicySnapshot `json:"policy"`
+	Installed []string       `json:"installed,omitempty"`
 	// Converged is true when the last pass left nothing to retry.
 	Converged bool `json:"converged"`
 }

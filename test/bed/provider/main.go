@@ -91,6 +91,8 @@ func main() {
 		out = neutronAPI(os.Args[2:])
 	case "neutron-openvswitch":
 		out = neutronOpenvswitch(os.Args[2:])
+	case "certificates":
+		out = certificates(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 	default:
@@ -111,6 +113,7 @@ func usage() {
            --internal-url URL --admin-url URL --requested-roles a,b,c [--add-role-to-admin a,b,c]
   provider neutron-api
   provider neutron-openvswitch
+  provider certificates [--request JSON] [--unit UNIT] [--validity 720h]   (request on stdin without --request)
 `)
 	os.Exit(2)
 }
