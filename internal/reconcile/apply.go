@@ -127,6 +127,9 @@ func (u *Unit) apply(ctx context.Context, s *Snapshot, pl octavia.Plan) ([]octav
 	u.refreshOthers(ctx, pl, reload)
 
 	// Tell Juju: relation data, ports, version.
+	if len(s.Restart.Pending) > 0 {
+		keepServedAgentConfig(s, pl.Publish)
+	}
 	if err := u.publish(ctx, s, pl.Publish); err != nil {
 		return nil, err
 	}

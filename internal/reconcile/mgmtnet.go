@@ -598,3 +598,27 @@ func (u *Unit) logReport(r cloud.Report) {
 		u.Logf("could not %s", l)
 	}
 }
+
+// keepServedAgentConfig keeps announcing, on the peer relation, the amphora
+// agent configuration this unit's controllers run with while their restart
+// waits for the lock: the leader must not push a configuration that some
+// controller does not serve yet.
+func keepServedAgentConfig(s *Snapshot, publish map[string]relations.Bag) {
+	key, _ := octavia.PeerKeys()
+	for _, r := range s.Relations[octavia.EndpointCluster] {
+		bag, ok := publish[r.ID]
+		if !ok {
+			continue
+		}
+		kept := relations.Bag{}
+		for k, v := range bag {
+			kept[k] = v
+		}
+		if old, ok := r.Local[key]; ok {
+			kept[key] = old
+		} else {
+			delete(kept, key)
+		}
+		publish[r.ID] = kept
+	}
+}
