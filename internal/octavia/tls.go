@@ -2,12 +2,8 @@ package octavia
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -274,7 +270,7 @@ func configTLS(in Inputs) ([]servedCert, []byte, []Problem) {
 	certPEM, err := relations.DecodeBase64PEM(c.SSLCert)
 	var certs []*x509.Certificate
 	if err == nil {
-		certs = parseCertificates(certPEM)
+		certs, _ = tlscertificates.ParseCertificates(certPEM)
 	}
 	if len(certs) == 0 {
 		ps = append(ps, Problem{"ssl_cert", "is not a base64-encoded PEM certificate"})
@@ -282,7 +278,7 @@ func configTLS(in Inputs) ([]servedCert, []byte, []Problem) {
 	keyPEM, err := relations.DecodeBase64PEM(c.SSLKey)
 	var key crypto.Signer
 	if err == nil {
-		key = parsePrivateKey(keyPEM)
+		key, _ = tlscertificates.ParsePrivateKey(keyPEM)
 	}
 	if key == nil {
 		ps = append(ps, Problem{"ssl_key", "is not a base64-encoded unencrypted PEM private key"})
@@ -292,7 +288,7 @@ func configTLS(in Inputs) ([]servedCert, []byte, []Problem) {
 	if c.SSLCA != "" {
 		caPEM, err = relations.DecodeBase64PEM(c.SSLCA)
 		if err == nil {
-			cas = parseCertificates(caPEM)
+			cas, _ = tlscertificates.ParseCertificates(caPEM)
 		}
 		if len(cas) == 0 {
 			ps = append(ps, Problem{"ssl_ca", "is not a base64-encoded PEM certificate"})
@@ -349,61 +345,6 @@ func configTLS(in Inputs) ([]servedCert, []byte, []Problem) {
 // address or a DNS name, nothing that could change the path or the config.
 func validCN(cn string) bool {
 	return relations.ValidHost(cn) && !strings.ContainsAny(cn, "[]/")
-}
-
-func parseCertificates(text []byte) []*x509.Certificate {
-	var out []*x509.Certificate
-	for rest := text; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			return out
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil
-		}
-		out = append(out, c)
-	}
-}
-
-// parsePrivateKey reads the first private key block; nil when there is none
-// or it is encrypted or unreadable.
-func parsePrivateKey(text []byte) crypto.Signer {
-	for rest := text; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			return nil
-		}
-		var k any
-		var err error
-		switch block.Type {
-		case "RSA PRIVATE KEY":
-			k, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-		case "EC PRIVATE KEY":
-			k, err = x509.ParseECPrivateKey(block.Bytes)
-		case "PRIVATE KEY":
-			k, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		default:
-			continue
-		}
-		if err != nil {
-			return nil
-		}
-		switch s := k.(type) {
-		case *rsa.PrivateKey:
-			return s
-		case *ecdsa.PrivateKey:
-			return s
-		case ed25519.PrivateKey:
-			return s
-		}
-		return nil
-	}
 }
 
 // tlsFiles are the certificate files, the CA for the trust store and the

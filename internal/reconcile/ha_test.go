@@ -1,16 +1,12 @@
 package reconcile
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
-	"charm-octavia/internal/juju"
 	"charm-octavia/internal/juju/jujutest"
 	"charm-octavia/internal/octavia"
 	"charm-octavia/internal/relations/hacluster"
@@ -58,29 +54,6 @@ func clusterOfThree(t *testing.T) (*harness, []string) {
 		}
 	}
 	return h, units
-}
-
-// runCounting runs one hook like harness.run and returns its hook-tool
-// calls by tool.
-func runCounting(t *testing.T, h *harness, unit string, env jujutest.HookEnv) map[string]int {
-	t.Helper()
-	ctx := h.m.Context(unit, env)
-	vars := ctx.Env()
-	vars["JUJU_CHARM_DIR"] = h.dirs[unit]
-	u := &Unit{
-		Env:     juju.ReadEnv(func(k string) string { return vars[k] }),
-		Tools:   juju.New(ctx),
-		System:  h.systems[unit],
-		Planner: h.planner,
-		Log:     io.Discard,
-		Now:     func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) },
-	}
-	err := u.Run(context.Background())
-	ctx.Close(err == nil)
-	if err != nil {
-		t.Fatalf("%s on %s: %v", env.Hook, unit, err)
-	}
-	return ctx.Calls()
 }
 
 func TestHAProxyListsEveryPeer(t *testing.T) {
@@ -136,7 +109,7 @@ func TestHARelationPublishesUpstreamResources(t *testing.T) {
 			{Hook: "ha-relation-changed", RelationID: ha.ID, RemoteUnit: "hacluster/0"},
 			{Hook: "config-changed"}, {Hook: "update-status"},
 		} {
-			calls := runCounting(t, h, u, env)
+			calls := h.toolCalls(u, env)
 			if calls["relation-set"] > 0 {
 				t.Errorf("%s on converged %s set relation data %d times", env.Hook, u, calls["relation-set"])
 			}
@@ -151,7 +124,7 @@ func TestHARelationPublishesUpstreamResources(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range units {
-		calls := runCounting(t, h, u, jujutest.HookEnv{Hook: "config-changed"})
+		calls := h.toolCalls(u, jujutest.HookEnv{Hook: "config-changed"})
 		if calls["relation-set"] == 0 {
 			t.Errorf("%s did not re-send the ha resources", u)
 		}
@@ -171,7 +144,7 @@ func TestHARelationPublishesUpstreamResources(t *testing.T) {
 			t.Errorf("%s registers %v", u, ks)
 		}
 		// And it settles.
-		if calls := runCounting(t, h, u, jujutest.HookEnv{Hook: "config-changed"}); calls["relation-set"] > 0 {
+		if calls := h.toolCalls(u, jujutest.HookEnv{Hook: "config-changed"}); calls["relation-set"] > 0 {
 			t.Errorf("%s sets relation data again after the VIP change settled", u)
 		}
 	}

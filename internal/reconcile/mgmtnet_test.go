@@ -10,7 +10,6 @@ import (
 
 	"charm-octavia/internal/cloud"
 	"charm-octavia/internal/hostnet"
-	"charm-octavia/internal/juju"
 	"charm-octavia/internal/juju/jujutest"
 	"charm-octavia/internal/octavia"
 )
@@ -348,13 +347,7 @@ func TestConfigureResourcesAction(t *testing.T) {
 		failed bool
 	}{{"octavia/1", true}, {"octavia/0", false}} {
 		ctx := h.m.Context(tc.unit, jujutest.HookEnv{Action: "configure-resources"})
-		vars := ctx.Env()
-		vars["JUJU_CHARM_DIR"] = h.dirs[tc.unit]
-		u := &Unit{Env: juju.ReadEnv(func(k string) string { return vars[k] }), Tools: juju.New(ctx), System: h.systems[tc.unit],
-			Planner: h.planner, Now: func() time.Time { return h.now },
-			ConnectCloud: func(context.Context, cloud.Credentials) (ManagementCloud, error) { return fc, nil },
-			Plumbing:     h.links[tc.unit], ObserveLink: h.links[tc.unit].observe}
-		if err := u.Run(context.Background()); err != nil {
+		if err := h.newUnit(tc.unit, ctx).Run(context.Background()); err != nil {
 			t.Fatalf("%s: %v", tc.unit, err)
 		}
 		st := ctx.Action()

@@ -3,13 +3,10 @@ package reconcile
 import (
 	"archive/zip"
 	"bytes"
-	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"charm-octavia/internal/juju"
 	"charm-octavia/internal/juju/jujutest"
@@ -224,27 +221,4 @@ func (h *harness) mustRun(unit string, env jujutest.HookEnv) {
 	if _, err := h.run(unit, env); err != nil {
 		h.t.Fatalf("%s on %s: %v", env.Hook, unit, err)
 	}
-}
-
-// toolCalls runs one hook as harness.run does and returns its hook-tool
-// calls by tool.
-func (h *harness) toolCalls(unit string, env jujutest.HookEnv) map[string]int {
-	h.t.Helper()
-	ctx := h.m.Context(unit, env)
-	vars := ctx.Env()
-	vars["JUJU_CHARM_DIR"] = h.dirs[unit]
-	u := &Unit{
-		Env:     juju.ReadEnv(func(k string) string { return vars[k] }),
-		Tools:   juju.New(ctx),
-		System:  h.systems[unit],
-		Planner: h.planner,
-		Log:     io.Discard,
-		Now:     func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) },
-	}
-	err := u.Run(context.Background())
-	ctx.Close(err == nil)
-	if err != nil {
-		h.t.Fatalf("%s on %s: %v", env.Hook, unit, err)
-	}
-	return ctx.Calls()
 }

@@ -52,7 +52,37 @@ func newHarness(t testing.TB, units ...string) *harness {
 // and returns its hook-tool calls.
 func (h *harness) run(unit string, env jujutest.HookEnv) (int, error) {
 	h.t.Helper()
+	byTool, err := h.calls(unit, env)
+	total := 0
+	for _, n := range byTool {
+		total += n
+	}
+	return total, err
+}
+
+// calls runs one hook (or action) like run and returns its hook-tool calls
+// by tool.
+func (h *harness) calls(unit string, env jujutest.HookEnv) (map[string]int, error) {
+	h.t.Helper()
 	ctx := h.m.Context(unit, env)
+	err := h.newUnit(unit, ctx).Run(context.Background())
+	ctx.Close(err == nil)
+	return ctx.Calls(), err
+}
+
+// toolCalls is calls for a hook that must succeed.
+func (h *harness) toolCalls(unit string, env jujutest.HookEnv) map[string]int {
+	h.t.Helper()
+	byTool, err := h.calls(unit, env)
+	if err != nil {
+		h.t.Fatalf("%s%s on %s: %v", env.Hook, env.Action, unit, err)
+	}
+	return byTool
+}
+
+// newUnit is the charm's Unit in one hook context, on the unit's fake
+// machine (and fake cloud and link, when the harness has them).
+func (h *harness) newUnit(unit string, ctx *jujutest.Context) *Unit {
 	vars := ctx.Env()
 	vars["JUJU_CHARM_DIR"] = h.dirs[unit]
 	u := &Unit{
@@ -68,13 +98,7 @@ func (h *harness) run(unit string, env jujutest.HookEnv) (int, error) {
 		u.Plumbing = h.links[unit]
 		u.ObserveLink = h.links[unit].observe
 	}
-	err := u.Run(context.Background())
-	ctx.Close(err == nil)
-	total := 0
-	for _, n := range ctx.Calls() {
-		total += n
-	}
-	return total, err
+	return u
 }
 
 func (h *harness) hook(unit, name string) int {

@@ -451,7 +451,7 @@ func Parse(e relations.Endpoint, published relations.Bag, now time.Time) (Certif
 	if caText == "" {
 		return Certificates{Reason: "the provider has not published " + keyCA}, relations.Incomplete
 	}
-	cas, ok := parseCerts([]byte(caText))
+	cas, ok := ParseCertificates([]byte(caText))
 	if !ok {
 		return Certificates{Reason: keyCA + " is not a PEM certificate"}, relations.Incomplete
 	}
@@ -461,7 +461,7 @@ func Parse(e relations.Endpoint, published relations.Bag, now time.Time) (Certif
 		roots.AddCert(c)
 	}
 	if chainText, _ := e.First(keyChain); strings.TrimSpace(chainText) != "" {
-		chain, ok := parseCerts([]byte(chainText))
+		chain, ok := ParseCertificates([]byte(chainText))
 		if !ok {
 			return Certificates{Reason: keyChain + " is not PEM certificates"}, relations.Incomplete
 		}
@@ -574,12 +574,12 @@ func validate(q requested, certText, keyText string, roots *x509.CertPool, now t
 	if keyText == "" {
 		return Certificate{}, "key missing"
 	}
-	certs, ok := parseCerts([]byte(certText))
+	certs, ok := ParseCertificates([]byte(certText))
 	if !ok {
 		return Certificate{}, "certificate is not PEM"
 	}
 	leaf := certs[0]
-	key, ok := parseKey([]byte(keyText))
+	key, ok := ParsePrivateKey([]byte(keyText))
 	if !ok {
 		return Certificate{}, "key is not a PEM private key"
 	}
@@ -620,9 +620,9 @@ func validate(q requested, certText, keyText string, roots *x509.CertPool, now t
 	return c, ""
 }
 
-// parseCerts reads every CERTIFICATE block of a PEM text; it fails when there
+// ParseCertificates reads every CERTIFICATE block of a PEM text; it fails when there
 // is none or one does not parse.
-func parseCerts(text []byte) ([]*x509.Certificate, bool) {
+func ParseCertificates(text []byte) ([]*x509.Certificate, bool) {
 	var out []*x509.Certificate
 	rest := text
 	for {
@@ -643,8 +643,8 @@ func parseCerts(text []byte) ([]*x509.Certificate, bool) {
 	return out, len(out) > 0
 }
 
-// parseKey reads the first private key block (PKCS#1, SEC 1 or PKCS#8).
-func parseKey(text []byte) (crypto.Signer, bool) {
+// ParsePrivateKey reads the first private key block (PKCS#1, SEC 1 or PKCS#8).
+func ParsePrivateKey(text []byte) (crypto.Signer, bool) {
 	rest := text
 	for {
 		var block *pem.Block
