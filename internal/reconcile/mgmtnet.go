@@ -382,6 +382,11 @@ func (p *netPass) controllerList(ctx context.Context, record octavia.MgmtNetwork
 		}
 	}
 	sort.Strings(addrs)
+	if len(addrs) == 0 {
+		// Never tell amphorae there is no controller: keep the last list
+		// until a port has an address again.
+		return
+	}
 	if slices.Equal(slices.Compact(addrs), octavia.ControllerListSet(p.in.LeaderSettings)) {
 		return
 	}
@@ -400,7 +405,8 @@ func (u *Unit) pushAgentConfig(ctx context.Context, s *Snapshot, in octavia.Inpu
 		return
 	}
 	want := octavia.AgentConfigDigest(in)
-	if want == "" || s.LeaderSettings[octavia.LeaderAgentConfig] == want {
+	if want == "" || s.LeaderSettings[octavia.LeaderAgentConfig] == want || len(octavia.ControllerListSet(in.LeaderSettings)) == 0 {
+		// Nothing new, or no controller yet to tell amphorae about.
 		return
 	}
 	key, _ := octavia.PeerKeys()

@@ -24,6 +24,9 @@ type fakeCloud struct {
 	missing []string
 	pushed  int
 	fail    error
+	// addressesOnly makes EnsureHealthManagerPort answer from a copy, so
+	// that HealthManagerAddresses sees only what ports holds.
+	addressesOnly bool
 }
 
 func newFakeCloud() *fakeCloud {
@@ -55,6 +58,10 @@ func (f *fakeCloud) EnsureHealthManagerPort(_ context.Context, w cloud.PortWant)
 		return cloud.Port{}, nil, f.fail
 	}
 	p, ok := f.ports[w.Unit]
+	if f.addressesOnly {
+		return cloud.Port{ID: "port-1", MAC: "fa:16:3e:00:00:01", Status: "ACTIVE", VIFType: "ovs", AdminUp: true,
+			Addresses: []string{"fd00:1:2:3::1"}}, nil, nil
+	}
 	if !ok {
 		n := len(f.ports) + 1
 		p = cloud.Port{ID: fmt.Sprintf("port-%d", n), MAC: fmt.Sprintf("fa:16:3e:00:00:%02x", n), Status: f.status,
@@ -224,6 +231,16 @@ func TestManagementNetworkConverges(t *testing.T) {
 	}
 	if got := octavia.ControllerListSet(h.leaderData()); strings.Join(got, ",") != "fd00:1:2:3::1" {
 		t.Errorf("controller list after departure = %v", got)
+	}
+
+	// Neutron lists no health-manager port at the next audit (its
+	// database restored, say): the list is kept, never emptied.
+	fc.ports = map[string]cloud.Port{}
+	fc.addressesOnly = true
+	h.now = h.now.Add(time.Hour)
+	h.hook("octavia/0", "update-status")
+	if got := octavia.ControllerListSet(h.leaderData()); strings.Join(got, ",") != "fd00:1:2:3::1" {
+		t.Errorf("controller list with no port listed = %v, want the last one kept", got)
 	}
 }
 
