@@ -210,7 +210,10 @@ rabbit_stop() {
 # ---------------------------------------------------------------- Keystone
 
 keystone_http_up() { curl -sf --noproxy '*' -m 5 "$KEYSTONE_URL" -o /dev/null; }
-keystone_proc_up() { /etc/init.d/keystone status >/dev/null 2>&1; }
+# The init script's status trusts its pidfile, whose PID may belong to
+# another process by now (uWSGI can die right after a start, e.g. while the
+# old workers still hold the port): look for the daemon itself.
+keystone_proc_up() { pgrep -u keystone -f 'keystone-uwsgi.ini' >/dev/null; }
 
 keystone_admin_env() {
     # Sets OS_* in the current shell (call in a subshell). Password from the state file.
@@ -308,10 +311,18 @@ keystone_start() {
         log "Keystone config changed: restarting"; keystone_stop
     fi
     if ! keystone_http_up; then
-        keystone_proc_up || /etc/init.d/keystone start >>"$LOG_DIR/keystone-init.log" 2>&1 \
-            || die "/etc/init.d/keystone start failed"
-        wait_for 90 "Keystone" keystone_http_up \
-            || die "Keystone did not answer on $KEYSTONE_URL (see /var/log/keystone/keystone.log)"
+        local try
+        for try in 1 2; do
+            if ! keystone_proc_up; then
+                rm -f /run/keystone/keystone.pid
+                /etc/init.d/keystone start >>"$LOG_DIR/keystone-init.log" 2>&1 \
+                    || die "/etc/init.d/keystone start failed"
+            fi
+            wait_for 60 "Keystone" keystone_http_up && return 0
+            log "Keystone did not answer (try $try); stopping it to start again"
+            keystone_stop
+        done
+        die "Keystone did not answer on $KEYSTONE_URL (see /var/log/keystone/keystone.log)"
     fi
 }
 
