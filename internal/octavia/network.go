@@ -170,11 +170,16 @@ func networkdFile(in Inputs) []File {
 	if !ManagesNetwork(in) || p == nil || p.MAC == "" {
 		return nil
 	}
+	return []File{{Path: hostnet.NetworkdPath, Owner: "root", Group: "root", Mode: 0o644, Data: hostnet.NetworkdUnit(p.Link())}}
+}
+
+// Link is the health-manager interface o-hm0 as this port wants it.
+func (p HealthManagerPort) Link() hostnet.Want {
 	w := hostnet.Want{Name: hostnet.InterfaceName, Bridge: hostnet.Bridge, PortID: p.ID, MAC: p.MAC, MTU: p.MTU}
 	if a, err := netip.ParsePrefix(p.Address); err == nil {
 		w.Address = a
 	}
-	return []File{{Path: hostnet.NetworkdPath, Owner: "root", Group: "root", Mode: 0o644, Data: hostnet.NetworkdUnit(w)}}
+	return w
 }
 
 // ControllerList is the leader setting value for a set of health-manager

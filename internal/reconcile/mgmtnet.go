@@ -322,14 +322,10 @@ func portAddress(port cloud.Port, record octavia.MgmtNetwork) string {
 
 // plumb makes o-hm0 match the port.
 func (u *Unit) plumb(ctx context.Context, hp *octavia.HealthManagerPort) ([]string, error) {
-	name, bridge := octavia.MgmtInterface()
-	w := hostnet.Want{Name: name, Bridge: bridge, PortID: hp.ID, MAC: hp.MAC, MTU: hp.MTU}
-	if pfx, err := netip.ParsePrefix(hp.Address); err == nil {
-		w.Address = pfx
-	}
+	w := hp.Link()
 	changed, err := u.Plumbing.Ensure(ctx, w)
 	for _, ch := range changed {
-		u.Logf("%s: %s", name, ch)
+		u.Logf("%s: %s", w.Name, ch)
 	}
 	return changed, err
 }
@@ -340,20 +336,16 @@ func (u *Unit) repairLink(ctx context.Context, s *Snapshot, in octavia.Inputs) e
 	if hp == nil || u.ObserveLink == nil {
 		return nil
 	}
-	name, bridge := octavia.MgmtInterface()
-	w := hostnet.Want{Name: name, Bridge: bridge, PortID: hp.ID, MAC: hp.MAC, MTU: hp.MTU}
-	if pfx, err := netip.ParsePrefix(hp.Address); err == nil {
-		w.Address = pfx
-	}
-	obs, err := u.ObserveLink(name)
+	w := hp.Link()
+	obs, err := u.ObserveLink(w.Name)
 	if err != nil {
 		return nil
 	}
-	if drift := obs.Drift(w); len(drift) == 0 {
+	drift := obs.Drift(w)
+	if len(drift) == 0 {
 		return nil
-	} else {
-		u.Logf("%s drifted: %s", name, strings.Join(drift, "; "))
 	}
+	u.Logf("%s drifted: %s", w.Name, strings.Join(drift, "; "))
 	if _, err := u.plumb(ctx, hp); err != nil {
 		s.Mgmt.Pending = true
 		s.Mgmt.State.Reasons = append(s.Mgmt.State.Reasons, octavia.Reason{Severity: octavia.Waiting,

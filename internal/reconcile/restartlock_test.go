@@ -203,6 +203,18 @@ func (c *lockChecker) check(unit string, env jujutest.HookEnv, ops []string, pre
 	c.served[nonce] = unit
 }
 
+// watchedCluster is three deployed units whose peer hooks run through a
+// bus that checks the restart lock after every hook and action.
+func watchedCluster(t *testing.T) (*harness, *peerBus, *lockChecker) {
+	h := threeUnits(t)
+	bus := newPeerBus(h)
+	bus.look()
+	bus.queue = nil
+	lc := newLockChecker(t, h, bus.relID)
+	bus.check = lc.check
+	return h, bus, lc
+}
+
 func threeUnits(t *testing.T) *harness {
 	h := newHarness(t, "octavia/0", "octavia/1", "octavia/2")
 	h.deploy(true)
@@ -224,13 +236,8 @@ func TestRollingRestartOneUnitAtATime(t *testing.T) {
 	waited := 0
 	for seed := int64(1); seed <= 12; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			h := threeUnits(t)
-			bus := newPeerBus(h)
-			bus.look()
-			bus.queue = nil
+			h, bus, lc := watchedCluster(t)
 			bus.rnd = rand.New(rand.NewSource(seed))
-			lc := newLockChecker(t, h, bus.relID)
-			bus.check = lc.check
 			if err := h.m.SetConfig("debug", true); err != nil {
 				t.Fatal(err)
 			}
@@ -274,12 +281,7 @@ func TestRollingRestartOneUnitAtATime(t *testing.T) {
 // TestRollingRestartSurvivesLeaderChange: leadership moves to another
 // unit in the middle of a roll; the new leader carries on from the bags.
 func TestRollingRestartSurvivesLeaderChange(t *testing.T) {
-	h := threeUnits(t)
-	bus := newPeerBus(h)
-	bus.look()
-	bus.queue = nil
-	lc := newLockChecker(t, h, bus.relID)
-	bus.check = lc.check
+	h, bus, lc := watchedCluster(t)
 	if err := h.m.SetConfig("debug", true); err != nil {
 		t.Fatal(err)
 	}
@@ -363,12 +365,7 @@ func TestFirstConfigurationNeedsNoLock(t *testing.T) {
 // when the leader grants the lock. On the leader with the lock free it
 // restarts at once.
 func TestRestartServicesActionQueuesWithPeers(t *testing.T) {
-	h := threeUnits(t)
-	bus := newPeerBus(h)
-	bus.look()
-	bus.queue = nil
-	lc := newLockChecker(t, h, bus.relID)
-	bus.check = lc.check
+	h, bus, lc := watchedCluster(t)
 
 	st := bus.action("octavia/1", "restart-services")
 	if st.Failed || st.Results["queued"] == nil {

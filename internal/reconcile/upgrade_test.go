@@ -60,12 +60,7 @@ func TestOriginChangeUpgradesByItself(t *testing.T) {
 // first waits for the leader's migration; the leader migrates once; every
 // unit restarts once, one at a time; nothing else runs apt.
 func TestActionManagedUpgrade(t *testing.T) {
-	h := threeUnits(t)
-	bus := newPeerBus(h)
-	bus.look()
-	bus.queue = nil
-	lc := newLockChecker(t, h, bus.relID)
-	bus.check = lc.check
+	h, bus, lc := watchedCluster(t)
 	if err := h.m.SetConfig("action-managed-upgrade", true); err != nil {
 		t.Fatal(err)
 	}
